@@ -1,0 +1,73 @@
+/* cs-types.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cs-types.h"
+
+G_DEFINE_QUARK (cs-error-quark, cs_error)
+
+static const char *status_names[] = { "open", "decided", "withdrawn", "pending_second" };
+static const char *subject_names[] = { "image", "document", "text", "tabular" };
+static const char *trigger_names[] = {
+  "low_confidence", "fairness", "compliance_keyword", "anomaly", "random_audit", "overdue", "other",
+};
+static const char *action_names[] = { "accept", "override", "reject", "escalate", "agree" };
+
+static gboolean
+lookup (const char * const *names,
+        guint               n_names,
+        const char         *str,
+        guint              *out)
+{
+  if (str == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_names; i++)
+    if (g_str_equal (names[i], str))
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+#define DEFINE_NAMES(prefix, Type, table)                                  \
+  const char *                                                             \
+  prefix##_to_string (Type value)                                          \
+  {                                                                        \
+    g_return_val_if_fail ((guint) value < G_N_ELEMENTS (table), NULL);     \
+    return table[value];                                                   \
+  }                                                                        \
+  gboolean                                                                 \
+  prefix##_from_string (const char *str, Type *out)                        \
+  {                                                                        \
+    guint v;                                                               \
+    if (!lookup (table, G_N_ELEMENTS (table), str, &v))                    \
+      return FALSE;                                                        \
+    *out = (Type) v;                                                       \
+    return TRUE;                                                           \
+  }
+
+DEFINE_NAMES (cs_case_status, CsCaseStatus, status_names)
+DEFINE_NAMES (cs_subject_kind, CsSubjectKind, subject_names)
+DEFINE_NAMES (cs_trigger_kind, CsTriggerKind, trigger_names)
+DEFINE_NAMES (cs_action, CsAction, action_names)
+
+char *
+cs_format_time (GDateTime *time)
+{
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (time == NULL)
+    return NULL;
+  utc = g_date_time_to_utc (time);
+  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+GDateTime *
+cs_parse_time (const char *str)
+{
+  if (str == NULL || *str == '\0')
+    return NULL;
+  /* A time without a zone is not RFC 3339: refuse it rather than guess local time. */
+  return g_date_time_new_from_iso8601 (str, NULL);
+}
