@@ -315,3 +315,70 @@ cs_decision_check_policy (CsDecision          *self,
 
   return TRUE;
 }
+
+void
+cs_decision_result_free (CsDecisionResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->id);
+  g_free (result->reason);
+  g_free (result->message);
+  g_clear_pointer (&result->case_json, json_node_unref);
+  g_free (result);
+}
+
+GPtrArray *
+cs_decision_results_parse (JsonNode  *node,
+                           GError   **error)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) cs_decision_result_free);
+  JsonArray *arr = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      cs_json_set_error (error, "response", NULL, "expected an object");
+      return NULL;
+    }
+  if (!cs_json_read_array (json_node_get_object (node), "response", "results", TRUE, &arr, error))
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("results[%u]", i);
+      g_autofree char *status = NULL;
+      JsonNode *element = json_array_get_element (arr, i);
+      CsDecisionResult *result;
+      JsonObject *obj;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          cs_json_set_error (error, path, NULL, "expected an object");
+          return NULL;
+        }
+      obj = json_node_get_object (element);
+      result = g_new0 (CsDecisionResult, 1);
+      result->case_version = -1;
+      g_ptr_array_add (results, result);
+
+      if (!cs_json_read_string (obj, path, "id", TRUE, &result->id, error) ||
+          !cs_json_read_string (obj, path, "status", TRUE, &status, error) ||
+          !cs_json_read_int (obj, path, "case_version", FALSE, &result->case_version, error) ||
+          !cs_json_read_string (obj, path, "reason", FALSE, &result->reason, error) ||
+          !cs_json_read_string (obj, path, "message", FALSE, &result->message, error))
+        return NULL;
+
+      if (!cs_outbox_state_from_string (status, &result->status) ||
+          result->status == CS_OUTBOX_PENDING || result->status == CS_OUTBOX_INFLIGHT)
+        {
+          cs_json_set_error (error, path, "status", "unknown status “%s”", status);
+          return NULL;
+        }
+
+      if (json_object_has_member (obj, "case") &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "case")))
+        result->case_json = json_node_copy (json_object_get_member (obj, "case"));
+    }
+
+  return g_steal_pointer (&results);
+}

@@ -56,4 +56,22 @@ gboolean     cs_decision_check_policy   (CsDecision          *self,
                                          const char          *predicted_label,
                                          GError             **error);
 
+/* One entry of the answer to POST /api/v1/decisions. */
+typedef struct
+{
+  char          *id;
+  CsOutboxState  status;        /* accepted, duplicate, conflict or invalid */
+  gint64         case_version;  /* -1 when not given */
+  char          *reason;        /* conflict: "decided", "withdrawn", "stale" */
+  char          *message;       /* invalid: why */
+  JsonNode      *case_json;     /* conflict: the server's current case, or NULL */
+} CsDecisionResult;
+
+void              cs_decision_result_free (CsDecisionResult *result);
+/* Parses {"results": [...]}; each entry's status must be one the API names. */
+GPtrArray        *cs_decision_results_parse (JsonNode  *node,
+                                             GError   **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsDecisionResult, cs_decision_result_free)
+
 G_END_DECLS

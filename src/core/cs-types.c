@@ -13,6 +13,11 @@ static const char *trigger_names[] = {
 };
 static const char *action_names[] = { "accept", "override", "reject", "escalate", "agree" };
 
+static const char *local_state_names[] = { "new", "decided", "synced", "conflict", "closed" };
+static const char *outbox_state_names[] = {
+  "pending", "inflight", "accepted", "duplicate", "conflict", "invalid",
+};
+
 static gboolean
 lookup (const char * const *names,
         guint               n_names,
@@ -51,6 +56,8 @@ DEFINE_NAMES (cs_case_status, CsCaseStatus, status_names)
 DEFINE_NAMES (cs_subject_kind, CsSubjectKind, subject_names)
 DEFINE_NAMES (cs_trigger_kind, CsTriggerKind, trigger_names)
 DEFINE_NAMES (cs_action, CsAction, action_names)
+DEFINE_NAMES (cs_local_state, CsLocalState, local_state_names)
+DEFINE_NAMES (cs_outbox_state, CsOutboxState, outbox_state_names)
 
 char *
 cs_format_time (GDateTime *time)

@@ -67,6 +67,27 @@ typedef enum
 
 #define CS_N_ACTIONS 5
 
+/* Where a case stands on this workstation, beside its server status. */
+typedef enum
+{
+  CS_LOCAL_NEW,        /* open and ours to decide */
+  CS_LOCAL_DECIDED,    /* decided here, not yet acknowledged by the server */
+  CS_LOCAL_SYNCED,     /* our decision is on the server */
+  CS_LOCAL_CONFLICT,   /* the server refused our decision: the reviewer must look */
+  CS_LOCAL_CLOSED,     /* decided by someone else, withdrawn, or no longer ours */
+} CsLocalState;
+
+/* What the server said of one pushed decision. */
+typedef enum
+{
+  CS_OUTBOX_PENDING,
+  CS_OUTBOX_INFLIGHT,
+  CS_OUTBOX_ACCEPTED,
+  CS_OUTBOX_DUPLICATE,
+  CS_OUTBOX_CONFLICT,
+  CS_OUTBOX_INVALID,
+} CsOutboxState;
+
 /* Wire names ("low_confidence", "override", …) and their parsers.
  * The parsers return FALSE for an unknown name. */
 const char *cs_case_status_to_string   (CsCaseStatus   status);
@@ -81,6 +102,13 @@ gboolean    cs_trigger_kind_from_string (const char   *str,
 const char *cs_action_to_string        (CsAction       action);
 gboolean    cs_action_from_string      (const char    *str,
                                         CsAction      *out);
+
+const char *cs_local_state_to_string   (CsLocalState   state);
+gboolean    cs_local_state_from_string (const char    *str,
+                                        CsLocalState  *out);
+const char *cs_outbox_state_to_string  (CsOutboxState  state);
+gboolean    cs_outbox_state_from_string (const char   *str,
+                                         CsOutboxState *out);
 
 /* RFC 3339 in UTC with whole seconds, "2026-11-24T09:30:00Z". */
 char       *cs_format_time             (GDateTime     *time);
