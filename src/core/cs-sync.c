@@ -1,0 +1,901 @@
+/* cs-sync.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "cs-json.h"
+#include "cs-sync.h"
+
+#define PAGE_SIZE 500
+#define PREFETCH_PER_CYCLE 200
+#define DEFAULT_MAX_ASSET_BYTES (256 * 1024 * 1024)
+
+struct _CsSync
+{
+  GObject           parent_instance;
+
+  CsStore          *store;
+  CsClient         *client;
+  char             *asset_dir;
+  guint             backlog;
+  goffset           max_asset_bytes;
+  gboolean          prefetch;
+
+  CsSyncState       state;
+  guint             pending;
+  guint             conflicts;
+  GDateTime        *last_success;
+  char             *last_error;
+  char             *reviewer;
+
+  gboolean          started;
+  gboolean          running;
+  gboolean          again;
+  guint             attempt;
+  guint             timer_id;
+  GCancellable     *cancellable;
+  GNetworkMonitor  *monitor;
+  gulong            network_handler;
+  GRand            *rand;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_PENDING,
+  PROP_CONFLICTS,
+  PROP_LAST_SUCCESS,
+  PROP_LAST_ERROR,
+  PROP_REVIEWER,
+  N_PROPS
+};
+
+enum {
+  CASES_CHANGED,
+  ASSET_READY,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CsSync, cs_sync, G_TYPE_OBJECT)
+
+static void schedule (CsSync *self, guint delay_ms);
+
+guint
+cs_sync_backoff_ms (guint  attempt,
+                    guint  retry_after_s,
+                    GRand *rand)
+{
+  guint64 ceiling = CS_SYNC_BACKOFF_BASE_MS;
+  guint delay;
+
+  for (guint i = 0; i < attempt && ceiling < CS_SYNC_BACKOFF_CAP_MS; i++)
+    ceiling *= 2;
+  ceiling = MIN (ceiling, CS_SYNC_BACKOFF_CAP_MS);
+
+  delay = rand ? (guint) g_rand_int_range (rand, 0, (gint32) ceiling + 1)
+               : (guint) g_random_int_range (0, (gint32) ceiling + 1);
+  if (retry_after_s > 0)
+    delay = MAX (delay, MIN ((guint64) retry_after_s * 1000, (guint64) CS_SYNC_BACKOFF_CAP_MS));
+  return delay;
+}
+
+static void
+set_state (CsSync      *self,
+           CsSyncState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_last_error (CsSync     *self,
+                const char *message)
+{
+  if (g_strcmp0 (self->last_error, message) == 0)
+    return;
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+static void
+refresh_counts (CsSync *self)
+{
+  CsStoreCounts counts = cs_store_get_counts (self->store);
+
+  if (counts.pending != self->pending)
+    {
+      self->pending = counts.pending;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+    }
+  if (counts.conflicts != self->conflicts)
+    {
+      self->conflicts = counts.conflicts;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONFLICTS]);
+    }
+}
+
+static void
+set_reviewer (CsSync     *self,
+              const char *reviewer)
+{
+  if (g_strcmp0 (self->reviewer, reviewer) == 0)
+    return;
+  g_free (self->reviewer);
+  self->reviewer = g_strdup (reviewer);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REVIEWER]);
+}
+
+/* The cycle */
+
+typedef struct
+{
+  char      **queues;
+  guint       queue_index;
+  GPtrArray  *assets;
+  guint       asset_index;
+  GPtrArray  *changed;
+} Cycle;
+
+static void
+cycle_free (Cycle *cycle)
+{
+  g_strfreev (cycle->queues);
+  g_clear_pointer (&cycle->assets, g_ptr_array_unref);
+  g_clear_pointer (&cycle->changed, g_ptr_array_unref);
+  g_free (cycle);
+}
+
+static void step_push (GTask *task);
+static void step_me (GTask *task);
+static void step_claim (GTask *task);
+static void step_pull (GTask *task);
+static void step_prefetch (GTask *task);
+
+static void
+emit_changed (CsSync    *self,
+              GPtrArray *ids)
+{
+  if (ids != NULL && ids->len > 0)
+    g_signal_emit (self, signals[CASES_CHANGED], 0, ids);
+}
+
+static void
+push_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CsSync *self = g_task_get_source_object (task);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  results = cs_client_post_decisions_finish (CS_CLIENT (source), result, &error);
+  if (results == NULL)
+    {
+      /* "Unknown" outcome: the same ids go again later and come back as duplicates. */
+      cs_store_outbox_requeue (self->store, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!cs_store_outbox_apply_results (self->store, results, &error))
+    {
+      cs_store_outbox_requeue (self->store, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  refresh_counts (self);
+  step_push (g_steal_pointer (&task));
+}
+
+static void
+step_push (GTask *task)
+{
+  CsSync *self = g_task_get_source_object (task);
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GError) error = NULL;
+
+  batch = cs_store_outbox_begin_batch (self->store, CS_CLIENT_MAX_BATCH, &error);
+  if (batch == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  if (batch->len == 0)
+    {
+      step_me (task);
+      return;
+    }
+
+  cs_client_post_decisions_async (self->client, batch, g_task_get_cancellable (task), push_cb, task);
+}
+
+static void
+me_cb (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CsSync *self = g_task_get_source_object (task);
+  Cycle *cycle = g_task_get_task_data (task);
+  g_autoptr(CsReviewer) me = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+
+  me = cs_client_get_me_finish (CS_CLIENT (source), result, &error);
+  if (me == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* One store holds one reviewer's work: never mix two people's decisions. */
+  stored = cs_store_get_meta (self->store, "reviewer");
+  if (stored != NULL && !g_str_equal (stored, me->reviewer))
+    {
+      g_task_return_new_error (task, CS_ERROR, CS_ERROR_FORBIDDEN,
+                               _("This workstation’s data belongs to reviewer %s, but the token signs in as %s"),
+                               stored, me->reviewer);
+      return;
+    }
+  if (stored == NULL)
+    {
+      g_autoptr(JsonNode) detail = json_node_init_object (json_node_alloc (), json_object_new ());
+
+      json_object_set_string_member (json_node_get_object (detail), "reviewer", me->reviewer);
+      json_object_set_string_member (json_node_get_object (detail), "server", cs_client_get_base_url (self->client));
+      if (!cs_store_set_meta (self->store, "reviewer", me->reviewer, &error) ||
+          !cs_store_audit_append (self->store, "sign-in", NULL, detail, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  cs_store_set_meta (self->store, "reviewer_name", me->name, NULL);
+  set_reviewer (self, me->reviewer);
+  set_state (self, CS_SYNC_SYNCING);
+
+  cycle->queues = g_strdupv (me->queues);
+  cycle->queue_index = 0;
+  step_claim (g_steal_pointer (&task));
+}
+
+static void
+step_me (GTask *task)
+{
+  CsSync *self = g_task_get_source_object (task);
+
+  if (self->reviewer == NULL)
+    set_state (self, CS_SYNC_SIGNING_IN);
+  cs_client_get_me_async (self->client, g_task_get_cancellable (task), me_cb, task);
+}
+
+static void
+claim_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Cycle *cycle = g_task_get_task_data (task);
+  g_autoptr(CsClaim) claim = NULL;
+  g_autoptr(GError) error = NULL;
+
+  claim = cs_client_claim_finish (CS_CLIENT (source), result, &error);
+  if (claim == NULL)
+    {
+      /* A queue we may no longer work does not stop the others. */
+      if (!g_error_matches (error, CS_ERROR, CS_ERROR_FORBIDDEN) &&
+          !g_error_matches (error, CS_ERROR, CS_ERROR_NOT_FOUND))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_message ("Claiming from queue %s: %s", cycle->queues[cycle->queue_index], error->message);
+    }
+
+  cycle->queue_index++;
+  step_claim (g_steal_pointer (&task));
+}
+
+static void
+step_claim (GTask *task)
+{
+  CsSync *self = g_task_get_source_object (task);
+  Cycle *cycle = g_task_get_task_data (task);
+
+  while (cycle->queues != NULL && cycle->queues[cycle->queue_index] != NULL)
+    {
+      const char *queue = cycle->queues[cycle->queue_index];
+      CsCaseQuery query = { .queue = queue, .trigger = -1, .states = 1u << CS_LOCAL_NEW };
+      guint have = cs_store_count_cases (self->store, &query);
+
+      if (have < self->backlog)
+        {
+          cs_client_claim_async (self->client, queue, MIN (self->backlog - have, 500),
+                                 g_task_get_cancellable (task), claim_cb, task);
+          return;
+        }
+      cycle->queue_index++;
+    }
+
+  step_pull (task);
+}
+
+static void
+changes_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CsSync *self = g_task_get_source_object (task);
+  Cycle *cycle = g_task_get_task_data (task);
+  g_autoptr(CsChangesPage) page = NULL;
+  g_autoptr(GPtrArray) changed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  page = cs_client_get_changes_finish (CS_CLIENT (source), result, &error);
+  if (page == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; i < page->malformed->len; i++)
+    {
+      const char *message = g_ptr_array_index (page->malformed, i);
+      g_autoptr(JsonNode) detail = json_node_init_object (json_node_alloc (), json_object_new ());
+
+      g_warning ("%s", message);
+      json_object_set_string_member (json_node_get_object (detail), "message", message);
+      cs_store_audit_append (self->store, "case.malformed", NULL, detail, NULL);
+      set_last_error (self, message);
+    }
+
+  /* The cursor moves only with its page, in the same transaction. */
+  if (!cs_store_apply_changes (self->store, page->cases, self->reviewer, page->cursor, &changed, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; changed != NULL && i < changed->len; i++)
+    g_ptr_array_add (cycle->changed, g_strdup (g_ptr_array_index (changed, i)));
+  emit_changed (self, changed);
+
+  if (page->more && page->cases->len + page->malformed->len > 0)
+    step_pull (g_steal_pointer (&task));
+  else
+    {
+      refresh_counts (self);
+      step_prefetch (g_steal_pointer (&task));
+    }
+}
+
+static void
+step_pull (GTask *task)
+{
+  CsSync *self = g_task_get_source_object (task);
+  g_autofree char *cursor = cs_store_get_meta (self->store, "cursor");
+
+  cs_client_get_changes_async (self->client, cursor, PAGE_SIZE, g_task_get_cancellable (task), changes_cb, task);
+}
+
+static void
+prefetch_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CsSync *self = g_task_get_source_object (task);
+  Cycle *cycle = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const char *sha256 = g_ptr_array_index (cycle->assets, cycle->asset_index);
+
+  path = cs_client_fetch_asset_finish (CS_CLIENT (source), result, &error);
+  if (path == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, CS_ERROR, CS_ERROR_UNAVAILABLE) ||
+          g_error_matches (error, CS_ERROR, CS_ERROR_UNAUTHORIZED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      /* A damaged or refused asset is that case's problem; the view says so. */
+      g_warning ("Evidence %s: %s", sha256, error->message);
+      set_last_error (self, error->message);
+    }
+  else
+    g_signal_emit (self, signals[ASSET_READY], 0, sha256);
+
+  cycle->asset_index++;
+  step_prefetch (g_steal_pointer (&task));
+}
+
+static void
+step_prefetch (GTask *task)
+{
+  CsSync *self = g_task_get_source_object (task);
+  Cycle *cycle = g_task_get_task_data (task);
+
+  if (!self->prefetch)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  if (cycle->assets == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      cycle->assets = cs_store_list_wanted_assets (self->store, PREFETCH_PER_CYCLE, &error);
+      if (cycle->assets == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+    }
+
+  while (cycle->asset_index < cycle->assets->len)
+    {
+      const char *sha256 = g_ptr_array_index (cycle->assets, cycle->asset_index);
+      g_autofree char *path = cs_sync_lookup_asset (self, sha256);
+
+      if (path == NULL)
+        {
+          cs_client_fetch_asset_async (self->client, sha256, self->asset_dir, self->max_asset_bytes,
+                                       g_task_get_cancellable (task), prefetch_cb, task);
+          return;
+        }
+      cycle->asset_index++;
+    }
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+void
+cs_sync_run_once_async (CsSync              *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task;
+  Cycle *cycle;
+
+  g_return_if_fail (CS_IS_SYNC (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cs_sync_run_once_async);
+  cycle = g_new0 (Cycle, 1);
+  cycle->changed = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, cycle, (GDestroyNotify) cycle_free);
+
+  step_push (task);
+}
+
+gboolean
+cs_sync_run_once_finish (CsSync        *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The loop */
+
+static void
+cycle_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CsSync *self = CS_SYNC (source);
+  g_autoptr(GError) error = NULL;
+
+  self->running = FALSE;
+  refresh_counts (self);
+
+  if (cs_sync_run_once_finish (self, result, &error))
+    {
+      self->attempt = 0;
+      g_clear_pointer (&self->last_success, g_date_time_unref);
+      self->last_success = g_date_time_new_now_utc ();
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
+      set_last_error (self, NULL);
+      set_state (self, CS_SYNC_ONLINE);
+      if (self->started)
+        schedule (self, self->again ? 0 : CS_SYNC_POLL_SECONDS * 1000);
+      self->again = FALSE;
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  set_last_error (self, error->message);
+
+  if (g_error_matches (error, CS_ERROR, CS_ERROR_UNAUTHORIZED))
+    {
+      /* Retrying a refused token only locks the account: wait for a new one. */
+      set_state (self, CS_SYNC_NEEDS_SIGN_IN);
+      return;
+    }
+  if (g_error_matches (error, CS_ERROR, CS_ERROR_FORBIDDEN) ||
+      g_error_matches (error, CS_ERROR, CS_ERROR_HTTP) ||
+      g_error_matches (error, CS_ERROR, CS_ERROR_STORE) ||
+      g_error_matches (error, CS_ERROR, CS_ERROR_DISK_FULL))
+    {
+      set_state (self, CS_SYNC_STOPPED);
+      /* Still try now and then: a policy fix on the server needs no restart here. */
+      if (self->started)
+        schedule (self, CS_SYNC_BACKOFF_CAP_MS);
+      return;
+    }
+
+  set_state (self, CS_SYNC_OFFLINE);
+  if (self->started)
+    {
+      guint delay = cs_sync_backoff_ms (self->attempt, cs_client_get_retry_after (self->client), self->rand);
+
+      self->attempt++;
+      schedule (self, delay);
+    }
+}
+
+static void
+run_cycle (CsSync *self)
+{
+  if (self->running)
+    {
+      self->again = TRUE;
+      return;
+    }
+  self->running = TRUE;
+  self->again = FALSE;
+  if (self->state != CS_SYNC_SIGNING_IN)
+    set_state (self, CS_SYNC_SYNCING);
+  cs_sync_run_once_async (self, self->cancellable, cycle_done_cb, NULL);
+}
+
+static gboolean
+timer_cb (gpointer user_data)
+{
+  CsSync *self = user_data;
+
+  self->timer_id = 0;
+  run_cycle (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (CsSync *self,
+          guint   delay_ms)
+{
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  self->timer_id = g_timeout_add_full (G_PRIORITY_LOW, delay_ms, timer_cb, self, NULL);
+}
+
+static void
+network_changed_cb (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    CsSync          *self)
+{
+  /* Only a hint: the attempt itself decides whether the server is there. */
+  if (available && self->started && self->state == CS_SYNC_OFFLINE)
+    {
+      self->attempt = 0;
+      schedule (self, 500);
+    }
+}
+
+void
+cs_sync_start (CsSync *self)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  /* Whatever was inflight when we last stopped has an unknown outcome. */
+  cs_store_outbox_requeue (self->store, NULL);
+  refresh_counts (self);
+
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  self->network_handler = g_signal_connect_object (self->monitor, "network-changed",
+                                                   G_CALLBACK (network_changed_cb), self, 0);
+  schedule (self, 0);
+}
+
+void
+cs_sync_stop (CsSync *self)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+
+  self->started = FALSE;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  if (self->monitor != NULL)
+    g_clear_signal_handler (&self->network_handler, self->monitor);
+  g_clear_object (&self->monitor);
+}
+
+void
+cs_sync_wake (CsSync *self)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+
+  refresh_counts (self);
+  if (!self->started)
+    return;
+  if (self->state == CS_SYNC_NEEDS_SIGN_IN)
+    return;
+  self->attempt = 0;
+  if (self->running)
+    self->again = TRUE;
+  else
+    schedule (self, 0);
+}
+
+/* Assets */
+
+char *
+cs_sync_lookup_asset (CsSync     *self,
+                      const char *sha256)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (CS_IS_SYNC (self), NULL);
+
+  if (sha256 == NULL || strspn (sha256, "0123456789abcdef") != 64 || sha256[64] != '\0')
+    return NULL;
+  path = g_build_filename (self->asset_dir, sha256, NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+static void
+fetch_one_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CsSync *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  char *path = cs_client_fetch_asset_finish (CS_CLIENT (source), result, &error);
+
+  if (path == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_signal_emit (self, signals[ASSET_READY], 0, g_task_get_task_data (task));
+  g_task_return_pointer (task, path, g_free);
+}
+
+void
+cs_sync_fetch_asset_async (CsSync              *self,
+                           const char          *sha256,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+  char *path;
+
+  g_return_if_fail (CS_IS_SYNC (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cs_sync_fetch_asset_async);
+  g_task_set_task_data (task, g_strdup (sha256), g_free);
+
+  if ((path = cs_sync_lookup_asset (self, sha256)) != NULL)
+    {
+      g_task_return_pointer (task, path, g_free);
+      g_object_unref (task);
+      return;
+    }
+
+  cs_client_fetch_asset_async (self->client, sha256, self->asset_dir, self->max_asset_bytes,
+                               cancellable, fetch_one_cb, task);
+}
+
+char *
+cs_sync_fetch_asset_finish (CsSync        *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GObject */
+
+static void
+cs_sync_dispose (GObject *object)
+{
+  CsSync *self = CS_SYNC (object);
+
+  cs_sync_stop (self);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (cs_sync_parent_class)->dispose (object);
+}
+
+static void
+cs_sync_finalize (GObject *object)
+{
+  CsSync *self = CS_SYNC (object);
+
+  g_free (self->asset_dir);
+  g_clear_pointer (&self->last_success, g_date_time_unref);
+  g_free (self->last_error);
+  g_free (self->reviewer);
+  g_rand_free (self->rand);
+
+  G_OBJECT_CLASS (cs_sync_parent_class)->finalize (object);
+}
+
+static void
+cs_sync_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  CsSync *self = CS_SYNC (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_PENDING:
+      g_value_set_uint (value, self->pending);
+      break;
+    case PROP_CONFLICTS:
+      g_value_set_uint (value, self->conflicts);
+      break;
+    case PROP_LAST_SUCCESS:
+      g_value_set_boxed (value, self->last_success);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_REVIEWER:
+      g_value_set_string (value, self->reviewer);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cs_sync_class_init (CsSyncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cs_sync_dispose;
+  object_class->finalize = cs_sync_finalize;
+  object_class->get_property = cs_sync_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, CS_SYNC_OFFLINE, CS_SYNC_STOPPED, CS_SYNC_OFFLINE,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PENDING] =
+    g_param_spec_uint ("pending", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONFLICTS] =
+    g_param_spec_uint ("conflicts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LAST_SUCCESS] =
+    g_param_spec_boxed ("last-success", NULL, NULL, G_TYPE_DATE_TIME,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_REVIEWER] =
+    g_param_spec_string ("reviewer", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The ids (a GPtrArray of strings) of cases whose stored copy changed. */
+  signals[CASES_CHANGED] =
+    g_signal_new ("cases-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+  signals[ASSET_READY] =
+    g_signal_new ("asset-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+cs_sync_init (CsSync *self)
+{
+  self->backlog = CS_SYNC_DEFAULT_BACKLOG;
+  self->max_asset_bytes = DEFAULT_MAX_ASSET_BYTES;
+  self->prefetch = TRUE;
+  self->state = CS_SYNC_OFFLINE;
+  self->rand = g_rand_new ();
+}
+
+CsSync *
+cs_sync_new (CsStore    *store,
+             CsClient   *client,
+             const char *asset_dir)
+{
+  CsSync *self;
+
+  g_return_val_if_fail (CS_IS_STORE (store), NULL);
+  g_return_val_if_fail (CS_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (asset_dir != NULL, NULL);
+
+  self = g_object_new (CS_TYPE_SYNC, NULL);
+  self->store = g_object_ref (store);
+  self->client = g_object_ref (client);
+  self->asset_dir = g_strdup (asset_dir);
+  self->reviewer = cs_store_get_meta (store, "reviewer");
+  refresh_counts (self);
+  return self;
+}
+
+#define SIMPLE_GETTER(type, name, field)       \
+  type                                         \
+  cs_sync_get_##name (CsSync *self)            \
+  {                                            \
+    g_return_val_if_fail (CS_IS_SYNC (self), (type) 0); \
+    return self->field;                        \
+  }
+
+SIMPLE_GETTER (CsStore *, store, store)
+SIMPLE_GETTER (CsClient *, client, client)
+SIMPLE_GETTER (const char *, asset_dir, asset_dir)
+SIMPLE_GETTER (CsSyncState, state, state)
+SIMPLE_GETTER (guint, pending, pending)
+SIMPLE_GETTER (guint, conflicts, conflicts)
+SIMPLE_GETTER (GDateTime *, last_success, last_success)
+SIMPLE_GETTER (const char *, last_error, last_error)
+SIMPLE_GETTER (const char *, reviewer, reviewer)
+
+void
+cs_sync_set_backlog (CsSync *self,
+                     guint   backlog)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+  self->backlog = CLAMP (backlog, 1, 500);
+}
+
+void
+cs_sync_set_max_asset_bytes (CsSync  *self,
+                             goffset  max_bytes)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+  self->max_asset_bytes = max_bytes;
+}
+
+void
+cs_sync_set_prefetch (CsSync   *self,
+                      gboolean  prefetch)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+  self->prefetch = prefetch;
+}
