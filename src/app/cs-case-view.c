@@ -1,0 +1,490 @@
+/* cs-case-view.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "cs-case-view.h"
+#include "cs-evidence-loader.h"
+
+#define EVIDENCE_MAX_SIDE 2048
+
+struct _CsCaseView
+{
+  AdwBin          parent_instance;
+
+  CsSync         *sync;
+  CsCase         *kase;
+  gint64          shown_at;     /* monotonic µs when the case came on screen */
+  GCancellable   *cancellable;
+  gboolean        settled;
+
+  GtkStack       *stack;
+  GtkLabel       *title_label;
+  GtkLabel       *meta_label;
+  GtkStack       *evidence_stack;
+  GtkPicture     *picture;
+  GtkTextView    *text_view;
+  GtkGrid        *fields_grid;
+  AdwStatusPage  *evidence_status;
+  GtkLabel       *prediction_label;
+  GtkLevelBar    *confidence_bar;
+  GtkLabel       *alternatives_label;
+  GtkLabel       *summary_label;
+  GtkLabel       *context_label;
+  GtkLabel       *rationale_hint;
+  GtkTextView    *rationale_view;
+  GtkLabel       *decision_error;
+};
+
+enum {
+  DECIDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CsCaseView, cs_case_view, ADW_TYPE_BIN)
+
+static char *
+trigger_in_words (CsCase *kase)
+{
+  const char *detail = cs_case_get_trigger_detail (kase);
+  const char *kind;
+
+  switch (cs_case_get_trigger_kind (kase))
+    {
+    case CS_TRIGGER_LOW_CONFIDENCE: kind = _("Low confidence"); break;
+    case CS_TRIGGER_FAIRNESS: kind = _("Fairness flag"); break;
+    case CS_TRIGGER_COMPLIANCE_KEYWORD: kind = _("Compliance keyword"); break;
+    case CS_TRIGGER_ANOMALY: kind = _("Anomaly"); break;
+    case CS_TRIGGER_RANDOM_AUDIT: kind = _("Random audit"); break;
+    case CS_TRIGGER_OVERDUE: kind = _("Overdue elsewhere"); break;
+    case CS_TRIGGER_OTHER:
+    default: kind = _("Escalated"); break;
+    }
+
+  return detail ? g_strdup_printf ("%s: %s", kind, detail) : g_strdup (kind);
+}
+
+static void
+set_evidence_message (CsCaseView *self,
+                      const char *icon,
+                      const char *title,
+                      const char *description)
+{
+  adw_status_page_set_icon_name (self->evidence_status, icon);
+  adw_status_page_set_title (self->evidence_status, title);
+  adw_status_page_set_description (self->evidence_status, description);
+  gtk_stack_set_visible_child_name (self->evidence_stack, "message");
+}
+
+static void
+evidence_loaded_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CsCaseView) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = cs_evidence_load_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->settled = TRUE;
+  if (texture == NULL)
+    {
+      set_evidence_message (self, "dialog-warning-symbolic", _("Evidence Cannot Be Shown"), error->message);
+      return;
+    }
+
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  gtk_stack_set_visible_child_name (self->evidence_stack, "picture");
+}
+
+static void
+load_evidence_file (CsCaseView *self,
+                    const char *path)
+{
+  cs_evidence_load_async (path, cs_case_get_subject_asset (self->kase), cs_case_get_regions (self->kase),
+                          EVIDENCE_MAX_SIDE, self->cancellable, evidence_loaded_cb, g_object_ref (self));
+}
+
+static void
+asset_fetched_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CsCaseView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  path = cs_sync_fetch_asset_finish (CS_SYNC (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (path == NULL)
+    {
+      self->settled = TRUE;
+      set_evidence_message (self, "network-offline-symbolic", _("Evidence Not Available"), error->message);
+      return;
+    }
+  load_evidence_file (self, path);
+}
+
+static void
+show_subject_asset (CsCaseView *self)
+{
+  const CsAsset *asset = cs_case_get_subject_asset (self->kase);
+  g_autofree char *path = cs_sync_lookup_asset (self->sync, asset->sha256);
+
+  gtk_picture_set_paintable (self->picture, NULL);
+  set_evidence_message (self, "content-loading-symbolic", _("Opening the Evidence…"), NULL);
+  if (path != NULL)
+    load_evidence_file (self, path);
+  else
+    cs_sync_fetch_asset_async (self->sync, asset->sha256, self->cancellable, asset_fetched_cb, g_object_ref (self));
+}
+
+static void
+show_text (CsCaseView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
+  GPtrArray *spans = cs_case_get_spans (self->kase);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_set_text (buffer, cs_case_get_subject_text (self->kase), -1);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_remove_all_tags (buffer, &start, &end);
+
+  for (guint i = 0; i < spans->len; i++)
+    {
+      CsSpan *span = g_ptr_array_index (spans, i);
+      g_autofree char *name = g_strdup_printf ("span-%u", i);
+      GtkTextTag *tag = gtk_text_tag_table_lookup (table, name);
+      GdkRGBA colour = { 0.96, 0.76, 0.07, 0.15 + 0.55 * CLAMP (span->weight, 0.0, 1.0) };
+
+      if (tag == NULL)
+        tag = gtk_text_buffer_create_tag (buffer, name, NULL);
+      g_object_set (tag, "background-rgba", &colour, "weight", PANGO_WEIGHT_BOLD, NULL);
+      gtk_text_buffer_get_iter_at_offset (buffer, &start, (int) span->start);
+      gtk_text_buffer_get_iter_at_offset (buffer, &end, (int) span->end);
+      gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
+    }
+
+  gtk_stack_set_visible_child_name (self->evidence_stack, "text");
+  self->settled = TRUE;
+}
+
+static gboolean
+is_attributed (CsCase     *kase,
+               const char *name)
+{
+  GPtrArray *attributions = cs_case_get_attributions (kase);
+
+  for (guint i = 0; i < attributions->len; i++)
+    if (g_str_equal (((CsAttribution *) g_ptr_array_index (attributions, i))->feature, name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+show_fields (CsCaseView *self)
+{
+  GPtrArray *fields = cs_case_get_subject_fields (self->kase);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->fields_grid))) != NULL)
+    gtk_grid_remove (self->fields_grid, child);
+
+  for (guint i = 0; i < fields->len; i++)
+    {
+      CsField *field = g_ptr_array_index (fields, i);
+      GtkWidget *name = gtk_label_new (field->name);
+      GtkWidget *value = gtk_label_new (field->display);
+
+      gtk_label_set_xalign (GTK_LABEL (name), 0);
+      gtk_label_set_xalign (GTK_LABEL (value), 0);
+      gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+      gtk_widget_add_css_class (name, "dim-label");
+      if (is_attributed (self->kase, field->name))
+        {
+          gtk_widget_add_css_class (name, "heading");
+          gtk_widget_add_css_class (value, "heading");
+        }
+      gtk_grid_attach (self->fields_grid, name, 0, (int) i, 1, 1);
+      gtk_grid_attach (self->fields_grid, value, 1, (int) i, 1, 1);
+    }
+
+  gtk_stack_set_visible_child_name (self->evidence_stack, "fields");
+  self->settled = TRUE;
+}
+
+static void
+update_rationale_hint (CsCaseView *self)
+{
+  const CsPolicy *policy = cs_case_get_policy (self->kase);
+
+  if (cs_policy_requires_rationale (policy, CS_ACTION_ACCEPT) && policy->min_rationale_chars > 0)
+    {
+      g_autofree char *hint = g_strdup_printf (ngettext ("Rationale, at least %u character, is required to accept",
+                                                         "Rationale, at least %u characters, is required to accept",
+                                                         policy->min_rationale_chars),
+                                               policy->min_rationale_chars);
+      gtk_label_set_label (self->rationale_hint, hint);
+    }
+  else if (cs_policy_requires_rationale (policy, CS_ACTION_ACCEPT))
+    gtk_label_set_label (self->rationale_hint, _("Rationale, required to accept"));
+  else
+    gtk_label_set_label (self->rationale_hint, _("Rationale (optional for accepting)"));
+}
+
+static void
+show_case (CsCaseView *self)
+{
+  CsCase *kase = self->kase;
+  GPtrArray *alternatives = cs_case_get_alternatives (kase);
+  GPtrArray *context = cs_case_get_context (kase);
+  g_autofree char *trigger = trigger_in_words (kase);
+  g_autofree char *meta = NULL;
+  g_autofree char *prediction = NULL;
+  g_autoptr(GString) alts = g_string_new (NULL);
+  g_autoptr(GString) ctx = g_string_new (NULL);
+  CsLocalState state = CS_LOCAL_NEW;
+  gboolean decidable;
+
+  gtk_label_set_label (self->title_label, cs_case_get_title (kase));
+  meta = g_strdup_printf ("%s · %s · %s %s", cs_case_get_queue (kase), trigger,
+                          cs_case_get_model_name (kase),
+                          cs_case_get_model_version (kase) ? cs_case_get_model_version (kase) : "");
+  gtk_label_set_label (self->meta_label, meta);
+
+  prediction = g_strdup_printf (_("%s — %.0f%% confident"), cs_case_get_predicted_label (kase),
+                                cs_case_get_confidence (kase) * 100);
+  gtk_label_set_label (self->prediction_label, prediction);
+  gtk_level_bar_set_value (self->confidence_bar, cs_case_get_confidence (kase));
+
+  for (guint i = 0; i < alternatives->len; i++)
+    {
+      CsAlternative *alt = g_ptr_array_index (alternatives, i);
+      g_string_append_printf (alts, "%s%s %.0f%%", i ? ", " : _("Alternatives: "), alt->label, alt->confidence * 100);
+    }
+  gtk_label_set_label (self->alternatives_label, alts->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->alternatives_label), alts->len > 0);
+
+  gtk_label_set_label (self->summary_label, cs_case_get_summary (kase) ? cs_case_get_summary (kase) : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_label), cs_case_get_summary (kase) != NULL);
+
+  for (guint i = 0; i < context->len; i++)
+    {
+      CsField *field = g_ptr_array_index (context, i);
+      g_string_append_printf (ctx, "%s%s: %s", i ? "\n" : "", field->name, field->display);
+    }
+  gtk_label_set_label (self->context_label, ctx->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->context_label), ctx->len > 0);
+
+  update_rationale_hint (self);
+  gtk_label_set_label (self->decision_error, "");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->rationale_view), "", -1);
+
+  cs_store_get_local_state (cs_sync_get_store (self->sync), cs_case_get_id (kase), &state);
+  decidable = state == CS_LOCAL_NEW || state == CS_LOCAL_CONFLICT;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.accept", decidable);
+  if (!decidable)
+    gtk_label_set_label (self->decision_error, state == CS_LOCAL_CLOSED
+                                               ? _("This case is no longer yours to decide.")
+                                               : _("You have decided this case."));
+
+  self->settled = FALSE;
+  switch (cs_case_get_subject_kind (kase))
+    {
+    case CS_SUBJECT_IMAGE:
+    case CS_SUBJECT_DOCUMENT:
+      show_subject_asset (self);
+      break;
+    case CS_SUBJECT_TEXT:
+      show_text (self);
+      break;
+    case CS_SUBJECT_TABULAR:
+    default:
+      show_fields (self);
+      break;
+    }
+
+  gtk_stack_set_visible_child_name (self->stack, "case");
+}
+
+void
+cs_case_view_set_case_id (CsCaseView *self,
+                          const char *case_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CS_IS_CASE_VIEW (self));
+
+  if (self->kase != NULL && case_id != NULL && g_str_equal (cs_case_get_id (self->kase), case_id))
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_object (&self->kase);
+  self->settled = FALSE;
+
+  if (case_id == NULL || self->sync == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "none");
+      self->settled = TRUE;
+      return;
+    }
+
+  self->kase = cs_store_get_case (cs_sync_get_store (self->sync), case_id, &error);
+  if (self->kase == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "none");
+      g_warning ("%s", error->message);
+      self->settled = TRUE;
+      return;
+    }
+
+  self->shown_at = g_get_monotonic_time ();
+  show_case (self);
+}
+
+const char *
+cs_case_view_get_case_id (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  return self->kase ? cs_case_get_id (self->kase) : NULL;
+}
+
+gboolean
+cs_case_view_is_settled (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), FALSE);
+  return self->settled;
+}
+
+void
+cs_case_view_set_rationale (CsCaseView *self,
+                            const char *text)
+{
+  g_return_if_fail (CS_IS_CASE_VIEW (self));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->rationale_view), text, -1);
+}
+
+void
+cs_case_view_set_sync (CsCaseView *self,
+                       CsSync     *sync)
+{
+  g_return_if_fail (CS_IS_CASE_VIEW (self));
+  g_set_object (&self->sync, sync);
+}
+
+static void
+decide (CsCaseView *self,
+        CsAction    action,
+        const char *label)
+{
+  g_autoptr(CsDecision) decision = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rationale = NULL;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  const char *reviewer;
+
+  if (self->kase == NULL || self->sync == NULL)
+    return;
+
+  reviewer = cs_sync_get_reviewer (self->sync);
+  if (reviewer == NULL)
+    {
+      gtk_label_set_label (self->decision_error,
+                           _("Countersign has not yet learned who you are from the server; decide once it has connected."));
+      return;
+    }
+
+  buffer = gtk_text_view_get_buffer (self->rationale_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  rationale = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+
+  decision = cs_decision_new (cs_case_get_id (self->kase), cs_case_get_version (self->kase), action, label,
+                              rationale, reviewer, (g_get_monotonic_time () - self->shown_at) / 1000);
+
+  /* Durable when this returns: the network is not on this path. */
+  if (!cs_store_commit_decision (cs_sync_get_store (self->sync), decision, &error))
+    {
+      gtk_label_set_label (self->decision_error, error->message);
+      gtk_widget_grab_focus (GTK_WIDGET (self->rationale_view));
+      return;
+    }
+
+  gtk_label_set_label (self->decision_error, "");
+  cs_sync_wake (self->sync);
+  g_signal_emit (self, signals[DECIDED], 0, cs_decision_get_id (decision));
+}
+
+static void
+accept_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  decide (CS_CASE_VIEW (widget), CS_ACTION_ACCEPT, NULL);
+}
+
+static void
+cs_case_view_dispose (GObject *object)
+{
+  CsCaseView *self = CS_CASE_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->kase);
+  g_clear_object (&self->sync);
+
+  G_OBJECT_CLASS (cs_case_view_parent_class)->dispose (object);
+}
+
+static void
+cs_case_view_class_init (CsCaseViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cs_case_view_dispose;
+
+  /* The id of the decision just committed. */
+  signals[DECIDED] = g_signal_new ("decided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-case-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, meta_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_stack);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, picture);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, text_view);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, fields_grid);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_status);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, prediction_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, confidence_bar);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, alternatives_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, context_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, rationale_hint);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, rationale_view);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_error);
+
+  gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "case.accept", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "case.accept", NULL);
+}
+
+static void
+cs_case_view_init (CsCaseView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->settled = TRUE;
+}

@@ -1,0 +1,28 @@
+/* cs-case-view.h: one case, its evidence beside the model's explanation, and
+ * the decision.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "cs-sync.h"
+
+G_BEGIN_DECLS
+
+#define CS_TYPE_CASE_VIEW (cs_case_view_get_type ())
+G_DECLARE_FINAL_TYPE (CsCaseView, cs_case_view, CS, CASE_VIEW, AdwBin)
+
+void         cs_case_view_set_sync     (CsCaseView  *self,
+                                        CsSync      *sync);
+/* Shows @case_id from the store, or nothing when NULL. */
+void         cs_case_view_set_case_id  (CsCaseView  *self,
+                                        const char  *case_id);
+const char  *cs_case_view_get_case_id  (CsCaseView  *self);
+/* The evidence is drawn, or its error shown (for tests and screenshots). */
+gboolean     cs_case_view_is_settled   (CsCaseView  *self);
+void         cs_case_view_set_rationale (CsCaseView *self,
+                                         const char *text);
+
+G_END_DECLS

@@ -1,0 +1,327 @@
+/* cs-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "cs-case-list.h"
+#include "cs-window.h"
+
+struct _CsWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  CsApplication        *app;
+  CsSync               *sync;
+  CsCaseList           *cases;
+  GtkSingleSelection   *selection;
+  char                 *last_decision;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkLabel             *sync_label;
+  GtkRevealer          *error_revealer;
+  GtkLabel             *error_label;
+  GtkStack             *main_stack;
+  GtkStack             *queue_stack;
+  GtkListView          *queue_view;
+  CsCaseView           *case_view;
+};
+
+G_DEFINE_FINAL_TYPE (CsWindow, cs_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char *
+trigger_short (CsTriggerKind kind)
+{
+  switch (kind)
+    {
+    case CS_TRIGGER_LOW_CONFIDENCE: return _("Low confidence");
+    case CS_TRIGGER_FAIRNESS: return _("Fairness");
+    case CS_TRIGGER_COMPLIANCE_KEYWORD: return _("Compliance");
+    case CS_TRIGGER_ANOMALY: return _("Anomaly");
+    case CS_TRIGGER_RANDOM_AUDIT: return _("Audit");
+    case CS_TRIGGER_OVERDUE: return _("Overdue");
+    case CS_TRIGGER_OTHER:
+    default: return _("Escalated");
+    }
+}
+
+void
+cs_window_show_error (CsWindow   *self,
+                      const char *message)
+{
+  g_return_if_fail (CS_IS_WINDOW (self));
+
+  gtk_label_set_label (self->error_label, message ? message : "");
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL && *message != '\0');
+}
+
+static void
+update_sync_status (CsWindow *self)
+{
+  g_autofree char *text = NULL;
+  guint pending = cs_sync_get_pending (self->sync);
+  guint conflicts = cs_sync_get_conflicts (self->sync);
+  const char *state;
+
+  switch (cs_sync_get_state (self->sync))
+    {
+    case CS_SYNC_ONLINE: state = _("Online"); break;
+    case CS_SYNC_SYNCING: state = _("Syncing…"); break;
+    case CS_SYNC_SIGNING_IN: state = _("Signing in…"); break;
+    case CS_SYNC_NEEDS_SIGN_IN: state = _("Sign-in needed"); break;
+    case CS_SYNC_STOPPED: state = _("Sync stopped"); break;
+    case CS_SYNC_OFFLINE:
+    default: state = _("Offline"); break;
+    }
+
+  if (conflicts > 0)
+    text = g_strdup_printf (ngettext ("%s · %u unsent · %u conflict", "%s · %u unsent · %u conflicts", conflicts),
+                            state, pending, conflicts);
+  else
+    text = g_strdup_printf (_("%s · %u unsent"), state, pending);
+  gtk_label_set_label (self->sync_label, text);
+
+  cs_window_show_error (self, cs_sync_get_last_error (self->sync));
+}
+
+static void
+update_queue_page (CsWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cases));
+  g_autofree char *subtitle = g_strdup_printf (ngettext ("%u case to review", "%u cases to review", n), n);
+
+  gtk_stack_set_visible_child_name (self->queue_stack, n > 0 ? "list" : "empty");
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+static void
+selection_changed_cb (CsWindow *self)
+{
+  CsCaseItem *item = gtk_single_selection_get_selected_item (self->selection);
+
+  cs_case_view_set_case_id (self->case_view, item ? cs_case_item_get_id (item) : NULL);
+}
+
+/* Reloads the list and keeps the reviewer where they were: on the same case
+ * when it is still listed, else on the case that took its place. */
+static void
+refresh_cases (CsWindow *self)
+{
+  const char *current = cs_case_view_get_case_id (self->case_view);
+  g_autofree char *keep = g_strdup (current);
+  guint old_position = gtk_single_selection_get_selected (self->selection);
+  guint n;
+  int position;
+
+  cs_case_list_refresh (self->cases);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->cases));
+  position = keep ? cs_case_list_find (self->cases, keep) : -1;
+  if (position < 0 && n > 0)
+    position = old_position == GTK_INVALID_LIST_POSITION ? 0 : (int) MIN (old_position, n - 1);
+
+  if (position >= 0)
+    gtk_single_selection_set_selected (self->selection, (guint) position);
+  selection_changed_cb (self);
+  update_queue_page (self);
+}
+
+static void
+cases_changed_cb (CsWindow  *self,
+                  GPtrArray *ids)
+{
+  refresh_cases (self);
+}
+
+static void
+undo_clicked_cb (AdwToast *toast,
+                 CsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->last_decision == NULL)
+    return;
+  if (!cs_store_undo_decision (cs_sync_get_store (self->sync), self->last_decision, &error))
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  g_clear_pointer (&self->last_decision, g_free);
+  cs_sync_wake (self->sync);
+  refresh_cases (self);
+}
+
+static void
+decided_cb (CsWindow   *self,
+            const char *decision_id,
+            CsCaseView *view)
+{
+  AdwToast *toast = adw_toast_new (_("Decision saved"));
+
+  g_free (self->last_decision);
+  self->last_decision = g_strdup (decision_id);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_clicked_cb), self, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+
+  /* The decided case leaves the to-do list; the next one takes its place. */
+  refresh_cases (self);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  CsCaseItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *title = gtk_widget_get_first_child (box);
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  g_autofree char *line = NULL;
+
+  gtk_label_set_label (GTK_LABEL (title), cs_case_item_get_title (item));
+  line = g_strdup_printf (_("%s · %s · %.0f%%"), cs_case_item_get_queue (item),
+                          trigger_short (cs_case_item_get_trigger (item)),
+                          cs_case_item_get_confidence (item) * 100);
+  gtk_label_set_label (GTK_LABEL (subtitle), line);
+  if (cs_case_item_get_local_state (item) == CS_LOCAL_CONFLICT)
+    gtk_widget_add_css_class (box, "state-conflict");
+  else
+    gtk_widget_remove_css_class (box, "state-conflict");
+}
+
+static void
+sync_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CsWindow *self = CS_WINDOW (widget);
+
+  if (self->sync != NULL)
+    cs_sync_wake (self->sync);
+}
+
+static void
+cs_window_dispose (GObject *object)
+{
+  CsWindow *self = CS_WINDOW (object);
+
+  g_clear_object (&self->cases);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->sync);
+  g_clear_pointer (&self->last_decision, g_free);
+
+  G_OBJECT_CLASS (cs_window_parent_class)->dispose (object);
+}
+
+static void
+cs_window_class_init (CsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cs_window_dispose;
+
+  g_type_ensure (CS_TYPE_CASE_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_stack);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_view);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, case_view);
+
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
+}
+
+static void
+cs_window_init (CsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+CsWindow *
+cs_window_new (CsApplication *app)
+{
+  CsWindow *self = g_object_new (CS_TYPE_WINDOW, "application", app, NULL);
+  CsStore *store = cs_application_get_store (app);
+  GtkListItemFactory *factory;
+
+  self->app = app;
+  if (store == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "signed-out");
+      return self;
+    }
+
+  self->sync = g_object_ref (cs_application_get_sync (app));
+  self->cases = cs_case_list_new (store);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->cases)));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  gtk_list_view_set_factory (self->queue_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->queue_view, GTK_SELECTION_MODEL (self->selection));
+
+  cs_case_view_set_sync (self->case_view, self->sync);
+  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->case_view, "decided", G_CALLBACK (decided_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "cases-changed", G_CALLBACK (cases_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "notify", G_CALLBACK (update_sync_status), self, G_CONNECT_SWAPPED);
+
+  gtk_stack_set_visible_child_name (self->main_stack, "review");
+  update_sync_status (self);
+  refresh_cases (self);
+  return self;
+}
+
+GtkListView *
+cs_window_get_queue_view (CsWindow *self)
+{
+  g_return_val_if_fail (CS_IS_WINDOW (self), NULL);
+  return self->queue_view;
+}
+
+CsCaseView *
+cs_window_get_case_view (CsWindow *self)
+{
+  g_return_val_if_fail (CS_IS_WINDOW (self), NULL);
+  return self->case_view;
+}
+
+GListModel *
+cs_window_get_cases (CsWindow *self)
+{
+  g_return_val_if_fail (CS_IS_WINDOW (self), NULL);
+  return self->cases ? G_LIST_MODEL (self->cases) : NULL;
+}
