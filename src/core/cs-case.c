@@ -242,6 +242,15 @@ check_fraction (double       value,
   return TRUE;
 }
 
+static gboolean
+has_value (JsonObject *obj,
+           const char *member)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  return node != NULL && !JSON_NODE_HOLDS_NULL (node);
+}
+
 static CsAsset *
 parse_asset (JsonObject  *obj,
              const char  *path,
@@ -265,15 +274,20 @@ parse_asset (JsonObject  *obj,
       goto fail;
     }
 
-  if (json_object_has_member (obj, "bytes") && asset->bytes < 0)
+  /* -1 stands for "not given" (absent or null), so look at what was given. */
+  if (has_value (obj, "bytes") && asset->bytes < 0)
     {
       cs_json_set_error (error, path, "bytes", "must not be negative");
       goto fail;
     }
-  if ((json_object_has_member (obj, "width") && asset->width <= 0) ||
-      (json_object_has_member (obj, "height") && asset->height <= 0))
+  if (has_value (obj, "width") && asset->width <= 0)
     {
-      cs_json_set_error (error, path, asset->width <= 0 ? "width" : "height", "must be positive");
+      cs_json_set_error (error, path, "width", "must be positive");
+      goto fail;
+    }
+  if (has_value (obj, "height") && asset->height <= 0)
+    {
+      cs_json_set_error (error, path, "height", "must be positive");
       goto fail;
     }
 
@@ -327,6 +341,14 @@ parse_fields (JsonObject  *obj,
       if (!JSON_NODE_HOLDS_VALUE (node) && !JSON_NODE_HOLDS_NULL (node))
         {
           cs_json_set_error (error, path, name, "expected a string, number, boolean or null");
+          ok = FALSE;
+          break;
+        }
+      /* json-glib reads 1e400 as infinity, which no JSON can hold to write back. */
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+          !isfinite (json_node_get_double (node)))
+        {
+          cs_json_set_error (error, path, name, "expected a finite number");
           ok = FALSE;
           break;
         }
@@ -793,7 +815,7 @@ asset_to_json (const CsAsset *asset)
 static JsonNode *
 fields_to_json (GPtrArray *fields)
 {
-  JsonObject *obj = json_object_new ();
+  g_autoptr(JsonObject) obj = json_object_new ();
 
   for (guint i = 0; i < fields->len; i++)
     {

@@ -406,7 +406,7 @@ read_body_cb (GObject      *source,
 
   g_byte_array_append (req->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_body_cb, g_steal_pointer (&task));
+                                   g_task_get_cancellable (task), read_body_cb, g_object_ref (task));
 }
 
 static void
@@ -436,7 +436,7 @@ send_cb (GObject      *source,
 
   req->body = g_byte_array_new ();
   g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_body_cb, g_steal_pointer (&task));
+                                   g_task_get_cancellable (task), read_body_cb, g_object_ref (task));
 }
 
 static void
@@ -870,7 +870,7 @@ asset_write_cb (GObject      *source,
       return;
     }
   g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_LOW,
-                                   g_task_get_cancellable (task), asset_read_cb, g_steal_pointer (&task));
+                                   g_task_get_cancellable (task), asset_read_cb, g_object_ref (task));
 }
 
 static void
@@ -912,7 +912,7 @@ asset_read_cb (GObject      *source,
   g_byte_array_set_size (req->body, 0);
   g_byte_array_append (req->body, data, size);
   g_output_stream_write_all_async (req->out, req->body->data, req->body->len, G_PRIORITY_LOW,
-                                   g_task_get_cancellable (task), asset_write_cb, g_steal_pointer (&task));
+                                   g_task_get_cancellable (task), asset_write_cb, g_object_ref (task));
 }
 
 static void
@@ -961,7 +961,7 @@ asset_send_cb (GObject      *source,
   req->checksum = g_checksum_new (G_CHECKSUM_SHA256);
   req->body = g_byte_array_new ();
   g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_LOW,
-                                   g_task_get_cancellable (task), asset_read_cb, g_steal_pointer (&task));
+                                   g_task_get_cancellable (task), asset_read_cb, g_object_ref (task));
 }
 
 void

@@ -251,6 +251,27 @@ cs_decision_set_countersigns (CsDecision *self,
   self->countersigns = copy;
 }
 
+/* Characters of @text without its surrounding white space, Unicode's too
+ * (no-break and ideographic spaces), which g_strstrip() leaves. */
+static glong
+count_trimmed_chars (const char *text)
+{
+  const char *start = text;
+  const char *end = text + strlen (text);
+
+  while (start < end && g_unichar_isspace (g_utf8_get_char (start)))
+    start = g_utf8_next_char (start);
+  while (end > start)
+    {
+      const char *prev = g_utf8_find_prev_char (start, end);
+
+      if (prev == NULL || !g_unichar_isspace (g_utf8_get_char (prev)))
+        break;
+      end = prev;
+    }
+  return g_utf8_strlen (start, end - start);
+}
+
 gboolean
 cs_decision_check_policy (CsDecision          *self,
                           const char * const  *labels,
@@ -258,7 +279,6 @@ cs_decision_check_policy (CsDecision          *self,
                           const char          *predicted_label,
                           GError             **error)
 {
-  g_autofree char *stripped = NULL;
   glong n_chars;
 
   g_return_val_if_fail (CS_IS_DECISION (self), FALSE);
@@ -284,8 +304,7 @@ cs_decision_check_policy (CsDecision          *self,
   if (policy == NULL)
     return TRUE;
 
-  stripped = g_strstrip (g_strdup (self->rationale ? self->rationale : ""));
-  n_chars = g_utf8_strlen (stripped, -1);
+  n_chars = count_trimmed_chars (self->rationale ? self->rationale : "");
 
   if (cs_policy_requires_rationale (policy, self->action))
     {

@@ -38,6 +38,7 @@ cs_json_check_bounds (const char  *data,
 {
   gboolean in_string = FALSE;
   gboolean escaped = FALSE;
+  gboolean closed = FALSE;
   guint depth = 0;
 
   if (len > CS_JSON_MAX_BYTES)
@@ -49,7 +50,10 @@ cs_json_check_bounds (const char  *data,
     }
 
   /* A scan that only knows strings and brackets: enough to bound the nesting
-   * before json-glib recurses into it. */
+   * before json-glib recurses into it. json-glib's scanner also takes
+   * single-quoted strings and comments, which are not JSON and would hide
+   * brackets from this scan, and it ignores whatever follows a top-level
+   * array or object: refuse all three. */
   for (gsize i = 0; i < len; i++)
     {
       char c = data[i];
@@ -65,11 +69,23 @@ cs_json_check_bounds (const char  *data,
           continue;
         }
 
+      if (closed && c != ' ' && c != '\t' && c != '\n' && c != '\r')
+        {
+          g_set_error (error, CS_ERROR, CS_ERROR_MALFORMED,
+                       "The body is not valid JSON: data after its end at byte %" G_GSIZE_FORMAT, i);
+          return FALSE;
+        }
+
       switch (c)
         {
         case '"':
           in_string = TRUE;
           break;
+        case '\'':
+        case '/':
+          g_set_error (error, CS_ERROR, CS_ERROR_MALFORMED,
+                       "The body is not valid JSON: unexpected “%c” at byte %" G_GSIZE_FORMAT, c, i);
+          return FALSE;
         case '[':
         case '{':
           if (++depth > CS_JSON_MAX_DEPTH)
@@ -81,8 +97,8 @@ cs_json_check_bounds (const char  *data,
           break;
         case ']':
         case '}':
-          if (depth > 0)
-            depth--;
+          if (depth > 0 && --depth == 0)
+            closed = TRUE;
           break;
         default:
           break;
@@ -90,6 +106,46 @@ cs_json_check_bounds (const char  *data,
     }
 
   return TRUE;
+}
+
+/* json-glib turns an escaped lone surrogate ("\ud800") into bytes that are
+ * not UTF-8. The depth is bounded by now, so the recursion is too. */
+static gboolean
+is_utf8 (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          if (!g_utf8_validate (name, -1, NULL) || !is_utf8 (member))
+            return FALSE;
+        return TRUE;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *arr = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (arr); i++)
+          if (!is_utf8 (json_array_get_element (arr, i)))
+            return FALSE;
+        return TRUE;
+      }
+
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) != G_TYPE_STRING ||
+             g_utf8_validate (json_node_get_string (node), -1, NULL);
+
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
 }
 
 JsonNode *
@@ -113,8 +169,12 @@ cs_json_parse (const char  *data,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
     {
+      /* json-glib quotes the offending token cut at a byte count, which can
+       * split a character: keep the message valid UTF-8 for the reviewer. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, CS_ERROR, CS_ERROR_MALFORMED,
-                   "The body is not valid JSON: %s", local_error->message);
+                   "The body is not valid JSON: %s", message);
       return NULL;
     }
 
@@ -122,6 +182,13 @@ cs_json_parse (const char  *data,
   if (root == NULL)
     {
       g_set_error_literal (error, CS_ERROR, CS_ERROR_MALFORMED, "The body is empty");
+      return NULL;
+    }
+
+  if (!is_utf8 (root))
+    {
+      g_set_error_literal (error, CS_ERROR, CS_ERROR_MALFORMED,
+                           "The body is not valid JSON: a string is not valid UTF-8");
       return NULL;
     }
 
@@ -138,14 +205,78 @@ cs_json_parse_bytes (GBytes  *bytes,
   return cs_json_parse (data != NULL ? data : "", len, error);
 }
 
+/* json-glib 1.6 appends ".0" to every double it prints without a point, also
+ * after an exponent: 2e-14 becomes "2e-14.0" and 1e22 "1e+22.0", which are
+ * not JSON. Drops that ".0" in place; returns the new length. Outside
+ * strings, an "e" after a digit can only start an exponent. */
+static gsize
+fix_exponents (char  *data,
+               gsize  len)
+{
+  gboolean in_string = FALSE;
+  gboolean escaped = FALSE;
+  char prev = '\0';
+  gsize out = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      data[out++] = c;
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if ((c == 'e' || c == 'E') && g_ascii_isdigit (prev))
+        {
+          gsize j = i + 1;
+
+          if (j < len && (data[j] == '+' || data[j] == '-'))
+            data[out++] = data[j++];
+          while (j < len && g_ascii_isdigit (data[j]))
+            data[out++] = data[j++];
+          if (j + 1 < len && data[j] == '.' && data[j + 1] == '0')
+            j += 2;
+          i = j - 1;
+          c = '\0';
+        }
+      prev = c;
+    }
+
+  data[out] = '\0';
+  return out;
+}
+
+JsonNode *
+cs_json_node_take_object (JsonObject *obj)
+{
+  JsonNode *node = json_node_init_object (json_node_alloc (), obj);
+
+  json_object_unref (obj);
+  return node;
+}
+
 char *
 cs_json_to_string (JsonNode *node,
                    gsize    *len)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
+  gsize n = 0;
+  char *data;
 
   json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, len);
+  data = json_generator_to_data (gen, &n);
+  n = fix_exponents (data, n);
+  if (len != NULL)
+    *len = n;
+  return data;
 }
 
 GBytes *

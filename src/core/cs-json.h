@@ -20,10 +20,13 @@ JsonNode   *cs_json_parse          (const char   *data,
                                     GError      **error);
 JsonNode   *cs_json_parse_bytes    (GBytes       *bytes,
                                     GError      **error);
-/* Checks size and depth only. */
+/* Checks size and depth, and refuses what json-glib accepts but JSON has not
+ * (single-quoted strings, comments, data after the top-level value). */
 gboolean    cs_json_check_bounds   (const char   *data,
                                     gsize         len,
                                     GError      **error);
+/* A node holding @obj, taking over the caller's reference. */
+JsonNode   *cs_json_node_take_object (JsonObject *obj);
 /* Compact serialisation. */
 char       *cs_json_to_string      (JsonNode     *node,
                                     gsize        *len);

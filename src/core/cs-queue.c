@@ -166,6 +166,17 @@ check_fraction (JsonObject  *obj,
   return TRUE;
 }
 
+/* Thresholds that are < 0 when not set must be in range when given: a
+ * negative one would silently switch its rule off. */
+static gboolean
+is_given (JsonObject *obj,
+          const char *member)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  return node != NULL && !JSON_NODE_HOLDS_NULL (node);
+}
+
 gboolean
 cs_routing_parse (JsonObject  *obj,
                   const char  *path,
@@ -185,7 +196,11 @@ cs_routing_parse (JsonObject  *obj,
       if (!cs_json_read_double (obj, path, "confidence_threshold", FALSE, &routing.confidence_threshold, error) ||
           !check_fraction (obj, path, "confidence_threshold", routing.confidence_threshold, error) ||
           !cs_json_read_double (obj, path, "fairness_threshold", FALSE, &routing.fairness_threshold, error) ||
+          (is_given (obj, "fairness_threshold") &&
+           !check_fraction (obj, path, "fairness_threshold", routing.fairness_threshold, error)) ||
           !cs_json_read_double (obj, path, "anomaly_threshold", FALSE, &routing.anomaly_threshold, error) ||
+          (is_given (obj, "anomaly_threshold") &&
+           !check_fraction (obj, path, "anomaly_threshold", routing.anomaly_threshold, error)) ||
           !cs_json_read_strv (obj, path, "compliance_keywords", FALSE, &routing.compliance_keywords, error) ||
           !cs_json_read_double (obj, path, "audit_sample_rate", FALSE, &routing.audit_sample_rate, error) ||
           !check_fraction (obj, path, "audit_sample_rate", routing.audit_sample_rate, error))

@@ -511,7 +511,7 @@ audit_append (CsStore     *self,
   gint64 seq = 1;
 
   if (detail == NULL)
-    detail = empty = json_node_init_object (json_node_alloc (), json_object_new ());
+    detail = empty = cs_json_node_take_object (json_object_new ());
 
   stmt = prepare (self, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", error);
   if (stmt == NULL)
@@ -705,7 +705,7 @@ detail_new (const char *first_key,
     }
   va_end (args);
 
-  return json_node_init_object (json_node_alloc (), obj);
+  return cs_json_node_take_object (obj);
 }
 
 static JsonNode *
@@ -1419,7 +1419,7 @@ cs_store_outbox_apply_results (CsStore    *self,
           json_object_set_string_member (obj, "reason", result->reason);
         if (result->message != NULL)
           json_object_set_string_member (obj, "message", result->message);
-        node = json_node_init_object (json_node_alloc (), g_steal_pointer (&obj));
+        node = cs_json_node_take_object (g_steal_pointer (&obj));
         result_text = cs_json_to_string (node, NULL);
       }
 

@@ -252,7 +252,7 @@ me_cb (GObject      *source,
     }
   if (stored == NULL)
     {
-      g_autoptr(JsonNode) detail = json_node_init_object (json_node_alloc (), json_object_new ());
+      g_autoptr(JsonNode) detail = cs_json_node_take_object (json_object_new ());
 
       json_object_set_string_member (json_node_get_object (detail), "reviewer", me->reviewer);
       json_object_set_string_member (json_node_get_object (detail), "server", cs_client_get_base_url (self->client));
@@ -355,7 +355,7 @@ changes_cb (GObject      *source,
   for (guint i = 0; i < page->malformed->len; i++)
     {
       const char *message = g_ptr_array_index (page->malformed, i);
-      g_autoptr(JsonNode) detail = json_node_init_object (json_node_alloc (), json_object_new ());
+      g_autoptr(JsonNode) detail = cs_json_node_take_object (json_object_new ());
 
       g_warning ("%s", message);
       json_object_set_string_member (json_node_get_object (detail), "message", message);

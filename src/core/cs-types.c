@@ -67,14 +67,27 @@ cs_format_time (GDateTime *time)
   if (time == NULL)
     return NULL;
   utc = g_date_time_to_utc (time);
-  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+  if (utc == NULL)
+    return NULL;
+  /* Not g_date_time_format ("%Y"), which writes the year 26 as "26", not "0026". */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02dZ",
+                          g_date_time_get_year (utc), g_date_time_get_month (utc),
+                          g_date_time_get_day_of_month (utc), g_date_time_get_hour (utc),
+                          g_date_time_get_minute (utc), g_date_time_get_second (utc));
 }
 
 GDateTime *
 cs_parse_time (const char *str)
 {
+  g_autoptr(GDateTime) time = NULL;
+
   if (str == NULL || *str == '\0')
     return NULL;
   /* A time without a zone is not RFC 3339: refuse it rather than guess local time. */
-  return g_date_time_new_from_iso8601 (str, NULL);
+  time = g_date_time_new_from_iso8601 (str, NULL);
+  if (time == NULL)
+    return NULL;
+  /* In UTC, as it is written back; NULL when that falls outside years 1..9999
+   * ("9999-12-31T23:59:59-05:00"), which cs_format_time() could not write. */
+  return g_date_time_to_utc (time);
 }
