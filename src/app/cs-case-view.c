@@ -477,14 +477,26 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_error);
 
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "case.accept", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "case.accept", NULL);
 }
 
 static void
 cs_case_view_init (CsCaseView *self)
 {
+  GtkEventController *shortcuts;
+  const guint submit_keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* In the capture phase: the rationale field would otherwise take Ctrl+Return
+   * as a new line. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_LOCAL);
+  for (guint i = 0; i < G_N_ELEMENTS (submit_keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (submit_keys[i], GDK_CONTROL_MASK),
+                                                            gtk_named_action_new ("case.accept")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
   self->cancellable = g_cancellable_new ();
   self->settled = TRUE;
 }
