@@ -1,0 +1,165 @@
+/* test-ui-smoke.c: the real window against the real server, under Xvfb.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gstdio.h>
+
+#include "cs-application.h"
+#include "cs-test-server.h"
+#include "cs-window.h"
+
+#define QUEUE_JSON \
+  "{\"title\": \"Dermatology triage\", \"labels\": [\"melanoma\", \"nevus\", \"other\"]," \
+  " \"policy\": {\"rationale_required\": [\"accept\", \"override\"], \"min_rationale_chars\": 10}," \
+  " \"routing\": {\"confidence_threshold\": 0.9}}"
+
+static char *
+upload_png (CsTestServer *server,
+            const char   *model,
+            gsize        *n_bytes)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 320, 240);
+  g_autofree char *data = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  char *sha;
+  gsize len = 0;
+  guint status = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0xc08060ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "png", &error, NULL));
+  bytes = g_bytes_new (data, len);
+  sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  path = g_strdup_printf ("/api/v1/assets/%s", sha);
+  g_bytes_unref (cs_test_http_bytes (server, "PUT", path, model, "image/png", bytes, NULL, NULL, &status));
+  g_assert_cmpuint (status / 100, ==, 2);
+  *n_bytes = len;
+  return sha;
+}
+
+static gboolean
+wait_for (gboolean (*condition) (gpointer),
+          gpointer   data,
+          guint      seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+has_two_cases (gpointer data)
+{
+  GListModel *cases = cs_window_get_cases (data);
+
+  return cases != NULL && g_list_model_get_n_items (cases) == 2 &&
+         cs_case_view_is_settled (cs_window_get_case_view (data));
+}
+
+static gboolean
+view_settled (gpointer data)
+{
+  return cs_case_view_is_settled (cs_window_get_case_view (data));
+}
+
+static gboolean
+outbox_empty (gpointer data)
+{
+  return cs_sync_get_pending (data) == 0 && cs_sync_get_state (data) == CS_SYNC_ONLINE;
+}
+
+static void
+test_accept_a_case (void)
+{
+  g_autoptr(CsTestServer) server = cs_test_server_new_argv ((const char * const[]) { NULL });
+  g_autofree char *admin = cs_test_server_create_token (server, "ops", "admin", NULL, NULL);
+  g_autofree char *model = cs_test_server_create_token (server, "derm-classifier", "model", NULL, NULL);
+  g_autofree char *reviewer = cs_test_server_create_token (server, "r-17", "reviewer", "derm", "Dr. A. Rivera");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cs-ui-XXXXXX", &error);
+  g_autoptr(CsApplication) app = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *first_id = NULL;
+  g_autoptr(JsonNode) metrics = NULL;
+  CsWindow *window;
+  CsCaseView *view;
+  CsStore *store;
+  gsize n_bytes = 0;
+
+  cs_test_http_expect (server, "PUT", "/api/v1/queues/derm", admin, QUEUE_JSON, 200);
+  sha = upload_png (server, model, &n_bytes);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *body = g_strdup_printf (
+        "{\"queue\": \"derm\", \"subject\": {\"kind\": \"image\", \"title\": \"Lesion %d\","
+        "  \"asset\": {\"sha256\": \"%s\", \"media_type\": \"image/png\", \"bytes\": %" G_GSIZE_FORMAT ", \"width\": 320, \"height\": 240}},"
+        " \"model\": {\"name\": \"derm-classifier\", \"version\": \"2.3.1\"},"
+        " \"prediction\": {\"label\": \"melanoma\", \"confidence\": %g},"
+        " \"explanation\": {\"regions\": [{\"x\": 100, \"y\": 60, \"w\": 80, \"h\": 60, \"label\": \"lesion\", \"score\": 0.9}]}}",
+        i, sha, n_bytes, 0.5 + i * 0.1);
+      g_autoptr(JsonNode) answer = cs_test_http_expect (server, "POST", "/api/v1/predictions", model, body, 200);
+    }
+
+  app = cs_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_true (cs_application_connect (app, cs_test_server_get_url (server), reviewer, dir, &error));
+  g_assert_no_error (error);
+
+  window = cs_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (has_two_cases, window, 30));
+
+  /* The most urgent (least confident) case is on screen, with its evidence. */
+  view = cs_window_get_case_view (window);
+  first_id = g_strdup (cs_case_view_get_case_id (view));
+  g_assert_nonnull (first_id);
+  store = cs_application_get_store (app);
+  {
+    g_autoptr(CsCase) kase = cs_store_get_case (store, first_id, &error);
+    g_assert_cmpstr (cs_case_get_title (kase), ==, "Lesion 0");
+  }
+
+  /* The policy asks for a rationale: accepting without one is refused in the view. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "case.accept", NULL));
+  g_assert_cmpuint (cs_store_get_counts (store).pending, ==, 0);
+  g_assert_cmpstr (cs_case_view_get_case_id (view), ==, first_id);
+
+  cs_case_view_set_rationale (view, "Consistent with the dermoscopy.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "case.accept", NULL));
+
+  /* Durable at once, and the next case takes its place. */
+  {
+    CsLocalState state;
+    g_assert_true (cs_store_get_local_state (store, first_id, &state));
+    g_assert_true (state == CS_LOCAL_DECIDED || state == CS_LOCAL_SYNCED);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 1);
+  g_assert_cmpstr (cs_case_view_get_case_id (view), !=, first_id);
+  g_assert_true (wait_for (view_settled, window, 10));
+
+  /* The sync loop takes it to the server. */
+  g_assert_true (wait_for (outbox_empty, cs_application_get_sync (app), 30));
+  metrics = cs_test_http_expect (server, "GET", "/api/v1/metrics?queue=derm", admin, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (metrics), "decided"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (metrics), "by_action"),
+                                               "accept"), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ui/accept-a-case", test_accept_a_case);
+  return g_test_run ();
+}
