@@ -1,0 +1,23 @@
+/* cs-bench.h: shared pieces of the benchmark program.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Adds a row: the median of @samples (doubles), beside @baseline's row. */
+void  cs_bench_report  (const char *name,
+                        const char *unit,
+                        GArray     *samples,
+                        const char *baseline,
+                        const char *goal);
+char *cs_bench_tmpdir  (void);
+void  cs_bench_rmtree  (const char *path);
+
+/* The reference server over loopback. */
+void  cs_bench_server  (int runs);
+
+G_END_DECLS
