@@ -4,6 +4,9 @@
  */
 #include <signal.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -89,12 +92,22 @@ wait_for_url (CsTestServer  *self,
   return TRUE;
 }
 
+/* A test that fails aborts before its teardown: the server must not outlive it. */
+static void
+die_with_parent (gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
 static gboolean
 spawn (CsTestServer  *self,
        const char    *listen,
        GError       **error)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   GInputStream *out;
 
   g_ptr_array_add (argv, self->bin);
@@ -108,7 +121,8 @@ spawn (CsTestServer  *self,
   g_ptr_array_add (argv, NULL);
 
   g_clear_pointer (&self->url, g_free);
-  self->process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
   if (self->process == NULL)
     return FALSE;
 

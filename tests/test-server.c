@@ -1450,6 +1450,7 @@ test_durability (Fixture       *f,
   g_autoptr(JsonNode) kase = NULL;
   GStatBuf st;
 
+  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 1);
   first = decide (f, f->r1, decision ("d-durable", id, 2, "accept", NULL, NULL, "r1", NULL, 10), NULL);
   g_assert_cmpstr (s_at (first, "results.0.status"), ==, "accepted");
 

@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "cs-json.h"
 #include "csd-error.h"
 #include "csd-handlers.h"
@@ -623,6 +625,28 @@ bad:
   return NULL;
 }
 
+/* A crash in the middle of an upload leaves its temporary file behind. Only
+ * old ones go: a younger one may belong to an upload under way. */
+static void
+remove_stale_uploads (const char *assets_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (assets_dir, 0, NULL);
+  gint64 cutoff = g_get_real_time () / G_USEC_PER_SEC - 3600;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (!g_str_has_prefix (name, ".upload-"))
+        continue;
+      path = g_build_filename (assets_dir, name, NULL);
+      if (g_stat (path, &st) == 0 && st.st_mtime < cutoff)
+        g_unlink (path);
+    }
+}
+
 char *
 csd_server_listen (CsdServer   *self,
                    const char  *address,
@@ -637,6 +661,7 @@ csd_server_listen (CsdServer   *self,
 
   if ((sockaddr = parse_listen_address (address, error)) == NULL)
     return NULL;
+  remove_stale_uploads (self->assets_dir);
   if (is_loopback != NULL)
     *is_loopback = g_inet_address_get_is_loopback (g_inet_socket_address_get_address (sockaddr));
 
