@@ -1788,6 +1788,41 @@ test_listen_and_tls (void)
   }
 }
 
+static void
+test_prediction_batch (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *low = prediction ("derm", "0.5", "melanoma", NULL, NULL);
+  g_autofree char *sure = prediction ("derm", "0.97", "nevus", NULL, NULL);
+  g_autofree char *unknown_queue = prediction ("nowhere", "0.5", "melanoma", NULL, NULL);
+  g_autofree char *body = g_strdup_printf ("{\"predictions\": [%s, {\"queue\": \"derm\"}, %s, %s]}",
+                                           low, unknown_queue, sure);
+  g_autoptr(JsonNode) answer = http (f, "POST", "/api/v1/predictions", f->model, body, SOUP_STATUS_OK);
+  g_autoptr(JsonNode) kase = NULL;
+  g_autoptr(GString) big = g_string_new ("{\"predictions\": [");
+
+  /* One answer per prediction, in order; a bad one does not refuse the rest. */
+  g_assert_cmpuint (len_at (answer, "results"), ==, 4);
+  g_assert_cmpstr (s_at (answer, "results.0.routed"), ==, "escalated");
+  g_assert_cmpstr (s_at (answer, "results.0.trigger.kind"), ==, "low_confidence");
+  g_assert_cmpstr (s_at (answer, "results.1.error.code"), ==, "malformed");
+  g_assert_nonnull (strstr (s_at (answer, "results.1.error.message"), "subject"));
+  g_assert_cmpstr (s_at (answer, "results.2.error.code"), ==, "not_found");
+  g_assert_cmpstr (s_at (answer, "results.3.routed"), ==, "automated");
+
+  kase = get_case (f, f->admin, s_at (answer, "results.0.id"));
+  g_assert_cmpstr (s_at (kase, "status"), ==, "open");
+
+  /* At most 500 in one request. */
+  for (int i = 0; i < 501; i++)
+    g_string_append_printf (big, "%s%s", i ? "," : "", sure);
+  g_string_append (big, "]}");
+  drop (http (f, "POST", "/api/v1/predictions", f->model, big->str, SOUP_STATUS_BAD_REQUEST));
+
+  /* A reviewer may not feed predictions, one or many. */
+  drop (http (f, "POST", "/api/v1/predictions", f->r1, body, SOUP_STATUS_FORBIDDEN));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1808,6 +1843,7 @@ main (int    argc,
   ADD ("roles", no_args, test_roles);
   ADD ("me-and-queues", no_args, test_me_and_queues);
   ADD ("routing", no_args, test_routing);
+  ADD ("prediction-batch", no_args, test_prediction_batch);
   ADD ("assets", small_assets, test_assets);
   ADD ("claims", no_args, test_claims);
   ADD ("lease-expiry", short_lease, test_lease_expiry);
