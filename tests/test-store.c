@@ -533,10 +533,48 @@ test_outbox_cycle (Fixture       *fx,
     g_assert_no_error (error);
   }
 
+  /* Only a conflict can be dismissed. */
+  {
+    g_autoptr(GError) dismiss_error = NULL;
+
+    g_assert_false (cs_store_dismiss_conflict (fx->store, "c-1", &dismiss_error));
+    g_assert_error (dismiss_error, CS_ERROR, CS_ERROR_NOT_FOUND);
+  }
+
   /* A pulled page does not hide our unsent or conflicting decisions. */
   apply (fx, make_case ("c-3", 3, "decided", "r-22", 0.5, 0.5), "9");
   g_assert_true (cs_store_get_local_state (fx->store, "c-3", &state));
   g_assert_cmpint (state, ==, CS_LOCAL_DECIDED);
+}
+
+static void
+test_dismiss_conflict (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) cs_decision_result_free);
+  g_autoptr(CsDecision) decision = accept_decision ("c-1", 1);
+  g_autoptr(GError) error = NULL;
+  CsLocalState state;
+
+  apply (fx, make_case ("c-1", 1, "open", REVIEWER, 0.5, 0.5), "1");
+  g_assert_true (cs_store_commit_decision (fx->store, decision, &error));
+  batch = cs_store_outbox_begin_batch (fx->store, 10, &error);
+  g_ptr_array_add (results, result_new (cs_decision_get_id (decision), CS_OUTBOX_CONFLICT, "withdrawn", NULL));
+  g_assert_true (cs_store_outbox_apply_results (fx->store, results, &error));
+  g_assert_cmpuint (cs_store_get_counts (fx->store).conflicts, ==, 1);
+
+  g_assert_true (cs_store_dismiss_conflict (fx->store, "c-1", &error));
+  g_assert_no_error (error);
+  g_assert_true (cs_store_get_local_state (fx->store, "c-1", &state));
+  g_assert_cmpint (state, ==, CS_LOCAL_CLOSED);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).conflicts, ==, 0);
+  g_assert_cmpint (raw_count (fx, "SELECT count(*) FROM audit WHERE event = 'conflict.dismissed'"), ==, 1);
+  g_assert_true (cs_store_audit_verify (fx->store, NULL, &error));
+
+  /* Twice is an error, not a second entry. */
+  g_assert_false (cs_store_dismiss_conflict (fx->store, "c-1", &error));
+  g_assert_cmpint (raw_count (fx, "SELECT count(*) FROM audit WHERE event = 'conflict.dismissed'"), ==, 1);
 }
 
 static void
@@ -745,6 +783,7 @@ main (int   argc,
   ADD ("full-disk", test_full_disk_keeps_earlier_decisions);
   ADD ("undo", test_undo);
   ADD ("outbox-cycle", test_outbox_cycle);
+  ADD ("dismiss-conflict", test_dismiss_conflict);
   ADD ("audit-chain", test_audit_chain);
   ADD ("queries", test_queries);
   ADD ("case-list-lazy", test_case_list_is_lazy);

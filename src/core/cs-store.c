@@ -1255,6 +1255,37 @@ fail:
   return FALSE;
 }
 
+gboolean
+cs_store_dismiss_conflict (CsStore     *self,
+                           const char  *case_id,
+                           GError     **error)
+{
+  g_autoptr(JsonNode) detail = NULL;
+  gint64 version = 0;
+  CsLocalState state;
+
+  g_return_val_if_fail (CS_IS_STORE (self), FALSE);
+
+  if (!begin (self, error))
+    return FALSE;
+  if (!lookup_case (self, case_id, &version, &state, NULL) || state != CS_LOCAL_CONFLICT)
+    {
+      rollback (self);
+      g_set_error (error, CS_ERROR, CS_ERROR_NOT_FOUND, _("“%s” has no conflict to dismiss"), case_id);
+      return FALSE;
+    }
+
+  detail = detail_new ("version", int_node (version), NULL);
+  if (!set_local_state (self, case_id, CS_LOCAL_CLOSED, error) ||
+      !audit_append (self, "conflict.dismissed", case_id, detail, error) ||
+      !commit (self, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 CsDecision *
 cs_store_get_latest_decision (CsStore       *self,
                               const char    *case_id,

@@ -139,6 +139,11 @@ gboolean       cs_store_commit_decision    (CsStore       *self,
 gboolean       cs_store_undo_decision      (CsStore       *self,
                                             const char    *decision_id,
                                             GError       **error);
+/* The reviewer looked at a conflict and lets the server's outcome stand: the
+ * case leaves the to-do list, and the dismissal is audited. */
+gboolean       cs_store_dismiss_conflict   (CsStore       *self,
+                                            const char    *case_id,
+                                            GError       **error);
 CsDecision    *cs_store_get_latest_decision (CsStore      *self,
                                             const char    *case_id,
                                             CsOutboxState *state);
