@@ -27,6 +27,7 @@ typedef struct
   char         *admin;
   char         *model;
   char         *reviewer;
+  char         *second;
   char         *dir;
   char         *asset_sha;
   CsStore      *store;
@@ -96,10 +97,11 @@ fixture_set_up (Fixture       *fx,
   g_autofree char *asset_path = NULL;
   static const char png_like[64] = "\x89PNG\r\n\x1a\n-countersign-integration-test-evidence-bytes--";
 
-  fx->server = cs_test_server_new_argv ((const char * const[]) { NULL });
+  fx->server = cs_test_server_new_argv (data != NULL ? data : (const char * const[]) { NULL });
   fx->admin = cs_test_server_create_token (fx->server, "ops", "admin", NULL, NULL);
   fx->model = cs_test_server_create_token (fx->server, "derm-classifier", "model", NULL, NULL);
   fx->reviewer = cs_test_server_create_token (fx->server, "r-17", "reviewer", "derm", "Dr. A. Rivera");
+  fx->second = cs_test_server_create_token (fx->server, "r-22", "reviewer", "derm", "Dr. B. Okafor");
 
   g_clear_pointer (&error, g_error_free);
   cs_test_http_expect (fx->server, "PUT", "/api/v1/queues/derm", fx->admin, QUEUE_JSON, 200);
@@ -158,6 +160,7 @@ fixture_tear_down (Fixture       *fx,
   g_free (fx->admin);
   g_free (fx->model);
   g_free (fx->reviewer);
+  g_free (fx->second);
   g_free (fx->asset_sha);
 }
 
@@ -434,6 +437,93 @@ test_offline_then_back (Fixture       *fx,
   g_assert_null (find_outcome (lines, second));
 }
 
+static gboolean
+sync_client (CsSync  *sync,
+             GError **error)
+{
+  Wait wait = { 0 };
+
+  cs_sync_run_once_async (sync, NULL, sync_done_cb, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+  return wait.ok;
+}
+
+static void
+test_two_reviewers_conflict (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir2 = g_build_filename (fx->dir, "second", NULL);
+  g_autofree char *db2 = g_build_filename (dir2, "countersign.db", NULL);
+  g_autofree char *assets2 = g_build_filename (dir2, "assets", NULL);
+  g_autoptr(CsStore) store2 = NULL;
+  g_autoptr(CsClient) client2 = NULL;
+  g_autoptr(CsSync) sync2 = NULL;
+  g_autoptr(CsCase) current = NULL;
+  g_autofree char *id = NULL;
+  CsLocalState state;
+  const CsDecided *decided;
+
+  feed (fx);
+  g_assert_true (sync_once (fx, &error));
+  id = case_id_by_title (fx, "Lesion 0");
+
+  /* r-17 decides offline; meanwhile the lease runs out and r-22 takes the case. */
+  commit (fx, id, CS_ACTION_OVERRIDE, "nevus", "Symmetric, uniform pigment network on dermoscopy.");
+  g_usleep (1500 * 1000);
+
+  store2 = cs_store_open (db2, &error);
+  g_assert_no_error (error);
+  client2 = cs_client_new (cs_test_server_get_url (fx->server), fx->second, &error);
+  sync2 = cs_sync_new (store2, client2, assets2);
+  g_assert_true (sync_client (sync2, &error));
+  g_assert_no_error (error);
+  g_assert_true (cs_store_get_local_state (store2, id, &state));
+  g_assert_cmpint (state, ==, CS_LOCAL_NEW);
+  {
+    g_autoptr(CsCase) kase = cs_store_get_case (store2, id, &error);
+    g_autoptr(CsDecision) decision = cs_decision_new (id, cs_case_get_version (kase), CS_ACTION_ACCEPT, NULL, "",
+                                                      "r-22", 20000);
+    g_assert_true (cs_store_commit_decision (store2, decision, &error));
+  }
+  g_assert_true (sync_client (sync2, &error));
+  g_assert_cmpuint (cs_store_get_counts (store2).pending, ==, 0);
+
+  /* r-17 comes back: a visible conflict with r-22's decision, nothing stuck. */
+  g_assert_true (sync_once (fx, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).pending, ==, 0);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).conflicts, ==, 1);
+  g_assert_true (cs_store_get_local_state (fx->store, id, &state));
+  g_assert_cmpint (state, ==, CS_LOCAL_CONFLICT);
+  current = cs_store_get_case (fx->store, id, &error);
+  decided = cs_case_get_decided (current);
+  g_assert_nonnull (decided);
+  g_assert_cmpstr (decided->by, ==, "r-22");
+  g_assert_cmpint (decided->action, ==, CS_ACTION_ACCEPT);
+  {
+    CsOutboxState outbox_state;
+    g_autoptr(CsDecision) mine = cs_store_get_latest_decision (fx->store, id, &outbox_state);
+    g_assert_cmpint (outbox_state, ==, CS_OUTBOX_CONFLICT);
+    g_assert_cmpstr (cs_decision_get_label (mine), ==, "nevus");
+  }
+
+  /* Later decisions still flow, and the conflict can be dismissed. */
+  {
+    g_autofree char *other = case_id_by_title (fx, "Lesion 1");
+    commit (fx, other, CS_ACTION_ACCEPT, NULL, "");
+  }
+  g_assert_true (sync_once (fx, &error));
+  g_assert_cmpuint (cs_store_get_counts (fx->store).pending, ==, 0);
+  g_assert_true (cs_store_dismiss_conflict (fx->store, id, &error));
+  g_assert_cmpuint (cs_store_get_counts (fx->store).conflicts, ==, 0);
+  g_assert_true (cs_store_audit_verify (fx->store, NULL, &error));
+}
+
+
 static void
 test_wrong_token (Fixture       *fx,
                   gconstpointer  data)
@@ -464,6 +554,8 @@ test_plain_http_refused_off_loopback (void)
   g_assert_nonnull (client);
 }
 
+static const char *short_lease[] = { "--lease-seconds", "1", NULL };
+
 int
 main (int   argc,
       char *argv[])
@@ -475,6 +567,8 @@ main (int   argc,
   ADD ("replay-exactly-once", test_replay_is_exactly_once);
   ADD ("offline-then-back", test_offline_then_back);
   ADD ("wrong-token", test_wrong_token);
+  g_test_add ("/integration/two-reviewers-conflict", Fixture, short_lease, fixture_set_up,
+              test_two_reviewers_conflict, fixture_tear_down);
 #undef ADD
   g_test_add_func ("/integration/plain-http-refused", test_plain_http_refused_off_loopback);
 
