@@ -2,8 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "cs-bench.h"
 #include "cs-json.h"
+#include "cs-sync.h"
 #include "cs-test-server.h"
 
 #define BATCH 500
@@ -14,17 +17,24 @@ static const char queue_json[] =
   " \"routing\": {\"confidence_threshold\": 0.80, \"compliance_keywords\": [\"chargeback\"], \"audit_sample_rate\": 0.02}}";
 
 static char *
-prediction (int i)
+prediction_in (const char *queue,
+               int         i)
 {
   /* Half escalated (low confidence), half automated: routing runs on every one. */
   return g_strdup_printf (
-    "{\"queue\": \"bench\", \"subject\": {\"kind\": \"text\", \"title\": \"Claim %d\","
+    "{\"queue\": \"%s\", \"subject\": {\"kind\": \"text\", \"title\": \"Claim %d\","
     "  \"text\": \"Customer disputes the amount of invoice %d and asks for a refund.\"},"
     " \"model\": {\"name\": \"bench\", \"version\": \"1\"},"
     " \"prediction\": {\"label\": \"a\", \"confidence\": %s, \"alternatives\": [{\"label\": \"b\", \"confidence\": 0.2}]},"
     " \"explanation\": {\"summary\": \"Routine claim.\", \"spans\": [{\"start\": 0, \"end\": 8, \"weight\": 0.5}]},"
     " \"context\": {\"site\": \"%s\"}, \"truth\": \"a\"}",
-    i, i, i % 2 ? "0.95" : "0.50", i % 3 ? "north" : "south");
+    queue, i, i, i % 2 ? "0.95" : "0.50", i % 3 ? "north" : "south");
+}
+
+static char *
+prediction (int i)
+{
+  return prediction_in ("bench", i);
 }
 
 static double
@@ -172,4 +182,159 @@ cs_bench_server (int runs)
   cs_bench_report ("GET /health round trip (baseline)", "ms", health, NULL, NULL);
   cs_bench_report ("changes feed, page of 500 cases", "ms", page,
                    "GET /health round trip (baseline)", NULL);
+}
+
+/* The workstation's push through the sync engine, and an offline day. */
+
+typedef struct
+{
+  gboolean done;
+  gint64   emptied_at;
+  CsSync  *sync;
+} SyncWait;
+
+static void
+pending_cb (CsSync     *sync,
+            GParamSpec *pspec,
+            SyncWait   *wait)
+{
+  if (cs_sync_get_pending (sync) == 0 && wait->emptied_at == 0)
+    wait->emptied_at = g_get_monotonic_time ();
+}
+
+static void
+cycle_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  SyncWait *wait = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cs_sync_run_once_finish (CS_SYNC (source), result, &error))
+    g_error ("sync: %s", error->message);
+  wait->done = TRUE;
+}
+
+/* Runs one cycle; returns the seconds from its start until the outbox was empty. */
+static double
+cycle (CsSync *sync)
+{
+  SyncWait wait = { FALSE, 0, sync };
+  gint64 start = g_get_monotonic_time ();
+  gulong handler = g_signal_connect (sync, "notify::pending", G_CALLBACK (pending_cb), &wait);
+
+  cs_sync_run_once_async (sync, NULL, cycle_cb, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (sync, handler);
+  if (cs_sync_get_pending (sync) != 0)
+    g_error ("the outbox did not empty");
+  return ((wait.emptied_at ? wait.emptied_at : g_get_monotonic_time ()) - start) / 1e6;
+}
+
+static void
+decide_all (CsStore *store,
+            guint   *n)
+{
+  CsCaseQuery query = { .trigger = -1, .states = 1u << CS_LOCAL_NEW };
+  g_autoptr(GPtrArray) rows = cs_store_list_cases (store, &query, 0, 100000, NULL);
+
+  *n = rows->len;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CsCaseRow *row = g_ptr_array_index (rows, i);
+      g_autoptr(CsCase) kase = cs_store_get_case (store, row->id, NULL);
+      g_autoptr(CsDecision) decision = cs_decision_new (row->id, cs_case_get_version (kase),
+                                                        i % 4 ? CS_ACTION_ACCEPT : CS_ACTION_OVERRIDE,
+                                                        i % 4 ? NULL : "b",
+                                                        "Checked against the invoice history.", "r-bench", 30000);
+      g_autoptr(GError) error = NULL;
+
+      if (!cs_store_commit_decision (store, decision, &error))
+        g_error ("%s", error->message);
+    }
+}
+
+void
+cs_bench_sync (int runs)
+{
+  g_autoptr(GArray) push = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) offline = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (int r = 0; r < runs; r++)
+    {
+      g_autoptr(CsTestServer) server = cs_test_server_new_argv ((const char * const[]) { NULL });
+      g_autofree char *admin = cs_test_server_create_token (server, "ops", "admin", NULL, NULL);
+      g_autofree char *model = cs_test_server_create_token (server, "bench-model", "model", NULL, NULL);
+      g_autofree char *reviewer = cs_test_server_create_token (server, "r-bench", "reviewer",
+                                                               "q0,q1,q2,q3,day", NULL);
+      g_autofree char *dir = cs_bench_tmpdir ();
+      g_autofree char *db = g_build_filename (dir, "countersign.db", NULL);
+      g_autofree char *assets = g_build_filename (dir, "assets", NULL);
+      g_autoptr(CsStore) store = cs_store_open (db, NULL);
+      g_autoptr(CsClient) client = cs_client_new (cs_test_server_get_url (server), reviewer, NULL);
+      g_autoptr(CsSync) sync = cs_sync_new (store, client, assets);
+      const char *queues[] = { "q0", "q1", "q2", "q3" };
+      guint n = 0;
+      double seconds, value;
+
+      for (guint q = 0; q < G_N_ELEMENTS (queues); q++)
+        {
+          g_autofree char *path = g_strdup_printf ("/api/v1/queues/%s", queues[q]);
+          g_autoptr(GString) batch = g_string_new ("{\"predictions\": [");
+
+          g_assert (cs_test_http_expect (server, "PUT", path, admin, queue_json, 200) != NULL);
+          for (int i = 0; i < BATCH; i++)
+            {
+              g_autofree char *p = prediction_in (queues[q], 2 * i);   /* even: escalated */
+              g_string_append_printf (batch, "%s%s", i ? "," : "", p);
+            }
+          g_string_append (batch, "]}");
+          post (server, "/api/v1/predictions", model, batch->str);
+        }
+
+      /* 2,000 claimed cases decided here, then pushed in batches of 500. */
+      cs_sync_set_backlog (sync, 500);
+      cs_sync_set_prefetch (sync, FALSE);
+      cycle (sync);
+      decide_all (store, &n);
+      seconds = cycle (sync);
+      value = n / seconds;
+      g_array_append_val (push, value);
+
+      /* An offline day: 200 decisions while the server is away, then its return. */
+      g_assert (cs_test_http_expect (server, "PUT", "/api/v1/queues/day", admin, queue_json, 200) != NULL);
+      {
+        g_autoptr(GString) batch = g_string_new ("{\"predictions\": [");
+        for (int i = 0; i < 200; i++)
+          {
+            g_autofree char *p = prediction_in ("day", 2 * i);
+            g_string_append_printf (batch, "%s%s", i ? "," : "", p);
+          }
+        g_string_append (batch, "]}");
+        post (server, "/api/v1/predictions", model, batch->str);
+      }
+      cs_sync_set_backlog (sync, 200);
+      cycle (sync);
+      cs_test_server_stop (server);
+      decide_all (store, &n);
+      if (n != 200)
+        g_error ("expected 200 cases for the offline day, not %u", n);
+      cs_test_server_restart (server);
+      g_clear_object (&sync);
+      g_clear_object (&client);
+      client = cs_client_new (cs_test_server_get_url (server), reviewer, NULL);
+      sync = cs_sync_new (store, client, assets);
+      cs_sync_set_prefetch (sync, FALSE);
+      value = cycle (sync);
+      g_array_append_val (offline, value);
+
+      g_clear_object (&sync);
+      g_clear_object (&store);
+      cs_bench_rmtree (dir);
+    }
+
+  cs_bench_report ("push via sync engine, 2000 decisions", "/s", push,
+                   "sqlite insert, fsync'd (baseline)", ">= 5000/s");
+  cs_bench_report ("offline day of 200: back to empty outbox", "s", offline, NULL, "<= 3 s");
 }

@@ -215,7 +215,7 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Runs of each benchmark (median reported)", "N" },
     { "ops", 0, 0, G_OPTION_ARG_INT, &ops, "Operations per run for the per-operation figures", "N" },
-    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one group: store, server", "GROUP" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one group: store, server, sync", "GROUP" },
     { NULL }
   };
 
@@ -230,7 +230,7 @@ main (int   argc,
 
   g_printerr ("%d runs each\n", runs);
 
-  if (wanted ("store") || wanted ("server"))
+  if (wanted ("store") || wanted ("server") || wanted ("sync"))
     {
       g_autoptr(GArray) bare = g_array_new (FALSE, FALSE, sizeof (double));
       g_autoptr(GArray) commit = g_array_new (FALSE, FALSE, sizeof (double));
@@ -249,6 +249,8 @@ main (int   argc,
 
   if (wanted ("server"))
     cs_bench_server (runs);
+  if (wanted ("sync") || wanted ("server"))
+    cs_bench_sync (runs);
 
   print_table ();
   return 0;

@@ -19,5 +19,7 @@ void  cs_bench_rmtree  (const char *path);
 
 /* The reference server over loopback. */
 void  cs_bench_server  (int runs);
+/* The workstation's sync engine against the reference server. */
+void  cs_bench_sync    (int runs);
 
 G_END_DECLS
