@@ -331,7 +331,7 @@ cs_bench_sync (int runs)
 
       g_clear_object (&sync);
       g_clear_object (&store);
-      cs_bench_rmtree (dir);
+      cs_test_remove_tree (dir);
     }
 
   cs_bench_report ("push via sync engine, 2000 decisions", "/s", push,

@@ -11,6 +11,7 @@
 
 #include "cs-bench.h"
 #include "cs-store.h"
+#include "cs-test-server.h"
 
 static int runs = 5;
 static int ops = 400;
@@ -80,25 +81,6 @@ cs_bench_tmpdir (void)
   return dir;
 }
 
-void
-cs_bench_rmtree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      cs_bench_rmtree (child);
-    }
-  g_rmdir (path);
-}
-
 /* Baseline: a bare SQLite insert, one fsync'd transaction each (WAL, FULL). */
 static double
 bare_insert_rate (int n)
@@ -131,7 +113,7 @@ bare_insert_rate (int n)
 
   sqlite3_finalize (stmt);
   sqlite3_close (db);
-  cs_bench_rmtree (dir);
+  cs_test_remove_tree (dir);
   return n / seconds;
 }
 
@@ -180,7 +162,7 @@ decision_commit_rate (int n)
   seconds = (g_get_monotonic_time () - start) / 1e6;
 
   g_clear_object (&store);
-  cs_bench_rmtree (dir);
+  cs_test_remove_tree (dir);
   return n / seconds;
 }
 

@@ -15,7 +15,6 @@ void  cs_bench_report  (const char *name,
                         const char *baseline,
                         const char *goal);
 char *cs_bench_tmpdir  (void);
-void  cs_bench_rmtree  (const char *path);
 
 /* The reference server over loopback. */
 void  cs_bench_server  (int runs);

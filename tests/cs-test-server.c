@@ -366,6 +366,14 @@ remove_tree (GFile *file)
 }
 
 void
+cs_test_remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  remove_tree (file);
+}
+
+void
 cs_test_server_free (CsTestServer *self)
 {
   if (self == NULL)

@@ -91,6 +91,9 @@ JsonNode     *cs_test_http_expect         (CsTestServer  *self,
                                            const char    *body_json,
                                            guint          expected);
 
+/* Removes @path and everything below it (links are not followed). */
+void          cs_test_remove_tree         (const char    *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsTestServer, cs_test_server_free)
 
 G_END_DECLS

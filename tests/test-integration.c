@@ -72,18 +72,13 @@ sync_done_cb (GObject      *source,
   wait->done = TRUE;
 }
 
+static gboolean sync_client (CsSync *sync, GError **error);
+
 static gboolean
 sync_once (Fixture  *fx,
            GError  **error)
 {
-  Wait wait = { 0 };
-
-  cs_sync_run_once_async (fx->sync, NULL, sync_done_cb, &wait);
-  while (!wait.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (wait.error != NULL)
-    g_propagate_error (error, wait.error);
-  return wait.ok;
+  return sync_client (fx->sync, error);
 }
 
 static void
@@ -128,25 +123,6 @@ fixture_set_up (Fixture       *fx,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *fx,
                    gconstpointer  data)
 {
@@ -155,7 +131,7 @@ fixture_tear_down (Fixture       *fx,
   g_clear_object (&fx->store);
   g_clear_pointer (&fx->server, cs_test_server_free);
   if (fx->dir != NULL)
-    remove_tree (fx->dir);
+    cs_test_remove_tree (fx->dir);
   g_free (fx->dir);
   g_free (fx->admin);
   g_free (fx->model);

@@ -10,6 +10,7 @@
 #include "cs-case-list.h"
 #include "cs-json.h"
 #include "cs-store.h"
+#include "cs-test-server.h"
 
 #define REVIEWER "r-17"
 
@@ -94,30 +95,11 @@ fixture_set_up (Fixture       *fx,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *fx,
                    gconstpointer  data)
 {
   g_clear_object (&fx->store);
-  remove_tree (fx->dir);
+  cs_test_remove_tree (fx->dir);
   g_free (fx->dir);
   g_free (fx->path);
 }

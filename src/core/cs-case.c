@@ -218,17 +218,6 @@ cs_case_init (CsCase *self)
 /* Parsing */
 
 static gboolean
-is_sha256 (const char *str)
-{
-  if (str == NULL || strlen (str) != 64)
-    return FALSE;
-  for (const char *p = str; *p; p++)
-    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 check_fraction (double       value,
                 const char  *path,
                 const char  *member,
@@ -268,7 +257,7 @@ parse_asset (JsonObject  *obj,
       !cs_json_read_int (obj, path, "height", FALSE, &asset->height, error))
     goto fail;
 
-  if (!is_sha256 (asset->sha256))
+  if (!cs_is_sha256 (asset->sha256))
     {
       cs_json_set_error (error, path, "sha256", "expected 64 lowercase hexadecimal digits");
       goto fail;

@@ -983,7 +983,7 @@ cs_client_fetch_asset_async (CsClient            *self,
   g_task_set_source_tag (task, cs_client_fetch_asset_async);
 
   /* The hash becomes a file name: refuse anything but hex digits. */
-  if (sha256 == NULL || strlen (sha256) != 64 || strspn (sha256, "0123456789abcdef") != 64)
+  if (!cs_is_sha256 (sha256))
     {
       g_task_return_new_error (task, CS_ERROR, CS_ERROR_INVALID_ARGUMENT, _("“%s” is not a SHA-256"),
                                sha256 ? sha256 : "");

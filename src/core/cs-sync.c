@@ -665,7 +665,7 @@ cs_sync_lookup_asset (CsSync     *self,
 
   g_return_val_if_fail (CS_IS_SYNC (self), NULL);
 
-  if (sha256 == NULL || strspn (sha256, "0123456789abcdef") != 64 || sha256[64] != '\0')
+  if (!cs_is_sha256 (sha256))
     return NULL;
   path = g_build_filename (self->asset_dir, sha256, NULL);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))

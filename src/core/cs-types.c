@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "cs-types.h"
 
 G_DEFINE_QUARK (cs-error-quark, cs_error)
@@ -58,6 +60,17 @@ DEFINE_NAMES (cs_trigger_kind, CsTriggerKind, trigger_names)
 DEFINE_NAMES (cs_action, CsAction, action_names)
 DEFINE_NAMES (cs_local_state, CsLocalState, local_state_names)
 DEFINE_NAMES (cs_outbox_state, CsOutboxState, outbox_state_names)
+
+gboolean
+cs_is_sha256 (const char *str)
+{
+  if (str == NULL || strlen (str) != 64)
+    return FALSE;
+  for (const char *p = str; *p; p++)
+    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
+      return FALSE;
+  return TRUE;
+}
 
 char *
 cs_format_time (GDateTime *time)

@@ -110,6 +110,9 @@ const char *cs_outbox_state_to_string  (CsOutboxState  state);
 gboolean    cs_outbox_state_from_string (const char   *str,
                                          CsOutboxState *out);
 
+/* 64 lowercase hexadecimal digits: the name of an asset, and safe as a file name. */
+gboolean    cs_is_sha256               (const char    *str);
+
 /* RFC 3339 in UTC with whole seconds, "2026-11-24T09:30:00Z". */
 char       *cs_format_time             (GDateTime     *time);
 GDateTime  *cs_parse_time              (const char    *str);

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cs-types.h"
 #include "csd-assets.h"
 #include "csd-error.h"
 
@@ -23,22 +24,11 @@ struct _CsdAssetSink
   gboolean   committed;
 };
 
-gboolean
-csd_is_sha256 (const char *str)
-{
-  if (str == NULL || strlen (str) != 64)
-    return FALSE;
-  for (const char *p = str; *p; p++)
-    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
-      return FALSE;
-  return TRUE;
-}
-
 char *
 csd_asset_path (const char *assets_dir,
                 const char *sha256)
 {
-  g_return_val_if_fail (csd_is_sha256 (sha256), NULL);
+  g_return_val_if_fail (cs_is_sha256 (sha256), NULL);
   return g_build_filename (assets_dir, sha256, NULL);
 }
 

@@ -15,7 +15,6 @@ G_BEGIN_DECLS
 typedef struct _CsdAssetSink CsdAssetSink;
 
 /* Whether @str is 64 lowercase hexadecimal digits. */
-gboolean      csd_is_sha256             (const char    *str);
 /* DATA/assets/<sha256>. */
 char         *csd_asset_path            (const char    *assets_dir,
                                          const char    *sha256);

@@ -337,7 +337,7 @@ csd_handle_asset_get (CsdServer  *server,
   g_autoptr(GBytes) bytes = NULL;
   gint64 size = 0;
 
-  if (!csd_is_sha256 (sha256))
+  if (!cs_is_sha256 (sha256))
     {
       csd_request_fail (request, SOUP_STATUS_NOT_FOUND, "not_found", "There is no asset %s", sha256);
       return;

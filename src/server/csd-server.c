@@ -274,7 +274,7 @@ early_handler (SoupServer        *soup,
   if (request->endpoint->body == CSD_BODY_ASSET)
     {
       /* Only a valid hash gets a file: the check is cheap, the file is not. */
-      if (!csd_is_sha256 (request->params[0]))
+      if (!cs_is_sha256 (request->params[0]))
         {
           csd_request_fail (request, SOUP_STATUS_BAD_REQUEST, "malformed",
                             "An asset is named by its sha256: 64 lowercase hexadecimal digits");
