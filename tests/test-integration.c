@@ -449,7 +449,8 @@ test_two_reviewers_conflict (Fixture       *fx,
 
   /* r-17 decides offline; meanwhile the lease runs out and r-22 takes the case. */
   commit (fx, id, CS_ACTION_OVERRIDE, "nevus", "Symmetric, uniform pigment network on dermoscopy.");
-  g_usleep (1500 * 1000);
+  /* Leases are kept in whole seconds: wait past the next one. */
+  g_usleep (2500 * 1000);
 
   store2 = cs_store_open (db2, &error);
   g_assert_no_error (error);
@@ -530,6 +531,34 @@ test_plain_http_refused_off_loopback (void)
   g_assert_nonnull (client);
 }
 
+static void
+test_backoff (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  guint max_first = 0, max_late = 0;
+
+  /* Full jitter: anywhere from 0 to base · 2^attempt, never past the cap. */
+  for (int i = 0; i < 2000; i++)
+    {
+      guint first = cs_sync_backoff_ms (0, 0, 1000, 300000, rand);
+      guint third = cs_sync_backoff_ms (2, 0, 1000, 300000, rand);
+      guint late = cs_sync_backoff_ms (40, 0, 1000, 300000, rand);
+
+      g_assert_cmpuint (first, <=, 1000);
+      g_assert_cmpuint (third, <=, 4000);
+      g_assert_cmpuint (late, <=, 300000);
+      max_first = MAX (max_first, first);
+      max_late = MAX (max_late, late);
+    }
+  /* Spread over the range, not a constant. */
+  g_assert_cmpuint (max_first, >, 900);
+  g_assert_cmpuint (max_late, >, 250000);
+
+  /* Retry-After is honoured, up to the cap. */
+  g_assert_cmpuint (cs_sync_backoff_ms (0, 30, 1000, 300000, rand), >=, 30000);
+  g_assert_cmpuint (cs_sync_backoff_ms (0, 3600, 1000, 300000, rand), ==, 300000);
+}
+
 static const char *short_lease[] = { "--lease-seconds", "1", NULL };
 
 int
@@ -547,6 +576,7 @@ main (int   argc,
               test_two_reviewers_conflict, fixture_tear_down);
 #undef ADD
   g_test_add_func ("/integration/plain-http-refused", test_plain_http_refused_off_loopback);
+  g_test_add_func ("/integration/backoff", test_backoff);
 
   return g_test_run ();
 }

@@ -1354,16 +1354,20 @@ cs_store_outbox_begin_batch (CsStore  *self,
       goto fail;
     }
 
-  stmt = prepare (self, "UPDATE outbox SET state = ?2, attempts = attempts + 1, updated_at = ?3"
-                        " WHERE decision_id = ?1", error);
-  if (stmt == NULL)
-    goto fail;
   for (guint i = 0; i < decisions->len; i++)
     {
-      bind_text (stmt, 1, cs_decision_get_id (g_ptr_array_index (decisions, i)));
+      CsDecision *decision = g_ptr_array_index (decisions, i);
+      g_autoptr(JsonNode) detail = detail_new ("decision_id", str_node (cs_decision_get_id (decision)), NULL);
+
+      stmt = prepare (self, "UPDATE outbox SET state = ?2, attempts = attempts + 1, updated_at = ?3"
+                            " WHERE decision_id = ?1", error);
+      if (stmt == NULL)
+        goto fail;
+      bind_text (stmt, 1, cs_decision_get_id (decision));
       sqlite3_bind_int (stmt, 2, CS_OUTBOX_INFLIGHT);
       bind_text (stmt, 3, now);
-      if (!step_done (self, stmt, error))
+      if (!step_done (self, stmt, error) ||
+          !audit_append (self, "decision.sent", cs_decision_get_case_id (decision), detail, error))
         goto fail;
     }
 

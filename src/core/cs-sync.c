@@ -36,6 +36,9 @@ struct _CsSync
   gboolean          again;
   guint             attempt;
   guint             timer_id;
+  guint             backoff_base_ms;
+  guint             backoff_cap_ms;
+  guint             poll_ms;
   GCancellable     *cancellable;
   GNetworkMonitor  *monitor;
   gulong            network_handler;
@@ -69,19 +72,21 @@ static void schedule (CsSync *self, guint delay_ms);
 guint
 cs_sync_backoff_ms (guint  attempt,
                     guint  retry_after_s,
+                    guint  base_ms,
+                    guint  cap_ms,
                     GRand *rand)
 {
-  guint64 ceiling = CS_SYNC_BACKOFF_BASE_MS;
+  guint64 ceiling = MAX (base_ms, 1);
   guint delay;
 
-  for (guint i = 0; i < attempt && ceiling < CS_SYNC_BACKOFF_CAP_MS; i++)
+  for (guint i = 0; i < attempt && ceiling < cap_ms; i++)
     ceiling *= 2;
-  ceiling = MIN (ceiling, CS_SYNC_BACKOFF_CAP_MS);
+  ceiling = MIN (ceiling, cap_ms);
 
   delay = rand ? (guint) g_rand_int_range (rand, 0, (gint32) ceiling + 1)
                : (guint) g_random_int_range (0, (gint32) ceiling + 1);
   if (retry_after_s > 0)
-    delay = MAX (delay, MIN ((guint64) retry_after_s * 1000, (guint64) CS_SYNC_BACKOFF_CAP_MS));
+    delay = MAX (delay, MIN ((guint64) retry_after_s * 1000, (guint64) cap_ms));
   return delay;
 }
 
@@ -520,7 +525,7 @@ cycle_done_cb (GObject      *source,
       set_last_error (self, NULL);
       set_state (self, CS_SYNC_ONLINE);
       if (self->started)
-        schedule (self, self->again ? 0 : CS_SYNC_POLL_SECONDS * 1000);
+        schedule (self, self->again ? 0 : self->poll_ms);
       self->again = FALSE;
       return;
     }
@@ -544,14 +549,15 @@ cycle_done_cb (GObject      *source,
       set_state (self, CS_SYNC_STOPPED);
       /* Still try now and then: a policy fix on the server needs no restart here. */
       if (self->started)
-        schedule (self, CS_SYNC_BACKOFF_CAP_MS);
+        schedule (self, self->backoff_cap_ms);
       return;
     }
 
   set_state (self, CS_SYNC_OFFLINE);
   if (self->started)
     {
-      guint delay = cs_sync_backoff_ms (self->attempt, cs_client_get_retry_after (self->client), self->rand);
+      guint delay = cs_sync_backoff_ms (self->attempt, cs_client_get_retry_after (self->client),
+                                        self->backoff_base_ms, self->backoff_cap_ms, self->rand);
 
       self->attempt++;
       schedule (self, delay);
@@ -836,6 +842,9 @@ cs_sync_init (CsSync *self)
   self->prefetch = TRUE;
   self->state = CS_SYNC_OFFLINE;
   self->rand = g_rand_new ();
+  self->backoff_base_ms = CS_SYNC_BACKOFF_BASE_MS;
+  self->backoff_cap_ms = CS_SYNC_BACKOFF_CAP_MS;
+  self->poll_ms = CS_SYNC_POLL_SECONDS * 1000;
 }
 
 CsSync *
@@ -890,6 +899,18 @@ cs_sync_set_max_asset_bytes (CsSync  *self,
 {
   g_return_if_fail (CS_IS_SYNC (self));
   self->max_asset_bytes = max_bytes;
+}
+
+void
+cs_sync_set_timing (CsSync *self,
+                    guint   base_ms,
+                    guint   cap_ms,
+                    guint   poll_ms)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+  self->backoff_base_ms = MAX (base_ms, 1);
+  self->backoff_cap_ms = MAX (cap_ms, self->backoff_base_ms);
+  self->poll_ms = MAX (poll_ms, 100);
 }
 
 void

@@ -86,9 +86,17 @@ char        *cs_sync_fetch_asset_finish (CsSync             *self,
                                          GError            **error);
 
 /* Backoff with full jitter: a random delay in [0, min(cap, base · 2^attempt)]
- * milliseconds, or @retry_after_s when the server asked for longer. */
+ * milliseconds, or @retry_after_s when the server asked for longer (up to the cap). */
 guint        cs_sync_backoff_ms        (guint      attempt,
                                         guint      retry_after_s,
+                                        guint      base_ms,
+                                        guint      cap_ms,
                                         GRand     *rand);
+/* The backoff's base and cap and the idle poll interval, in milliseconds
+ * (defaults CS_SYNC_BACKOFF_BASE_MS, CS_SYNC_BACKOFF_CAP_MS, CS_SYNC_POLL_SECONDS). */
+void         cs_sync_set_timing        (CsSync    *self,
+                                        guint      base_ms,
+                                        guint      cap_ms,
+                                        guint      poll_ms);
 
 G_END_DECLS
