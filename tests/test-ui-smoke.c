@@ -38,6 +38,10 @@ upload_png (CsTestServer *server,
   return sha;
 }
 
+/* One application for the whole program: it registers on the session bus once,
+ * and each test connects it to its own server and store. */
+static CsApplication *app;
+
 static gboolean
 wait_for (gboolean (*condition) (gpointer),
           gpointer   data,
@@ -85,7 +89,6 @@ test_accept_a_case (void)
   g_autofree char *reviewer = cs_test_server_create_token (server, "r-17", "reviewer", "derm", "Dr. A. Rivera");
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("cs-ui-XXXXXX", &error);
-  g_autoptr(CsApplication) app = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *first_id = NULL;
   g_autoptr(JsonNode) metrics = NULL;
@@ -108,8 +111,6 @@ test_accept_a_case (void)
       g_autoptr(JsonNode) answer = cs_test_http_expect (server, "POST", "/api/v1/predictions", model, body, 200);
     }
 
-  app = cs_application_new ();
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_true (cs_application_connect (app, cs_test_server_get_url (server), reviewer, dir, &error));
   g_assert_no_error (error);
 
@@ -155,11 +156,88 @@ test_accept_a_case (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+has_conflict (gpointer data)
+{
+  return cs_sync_get_conflicts (data) == 1 && cs_sync_get_pending (data) == 0;
+}
+
+static void
+test_conflict_is_shown_and_dismissed (void)
+{
+  g_autoptr(CsTestServer) server = cs_test_server_new_argv ((const char * const[]) { NULL });
+  g_autofree char *admin = cs_test_server_create_token (server, "ops", "admin", NULL, NULL);
+  g_autofree char *model = cs_test_server_create_token (server, "derm-classifier", "model", NULL, NULL);
+  g_autofree char *reviewer = cs_test_server_create_token (server, "r-17", "reviewer", "derm", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cs-ui-XXXXXX", &error);
+  g_autofree char *id = NULL;
+  g_autofree char *withdraw = NULL;
+  CsWindow *window;
+  CsCaseView *view;
+  CsSync *sync;
+
+  cs_test_http_expect (server, "PUT", "/api/v1/queues/derm", admin, QUEUE_JSON, 200);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *body = g_strdup_printf (
+        "{\"queue\": \"derm\", \"subject\": {\"kind\": \"text\", \"title\": \"Note %d\","
+        "  \"text\": \"Referral note %d: pigmented lesion, irregular border.\"},"
+        " \"model\": {\"name\": \"derm-classifier\"},"
+        " \"prediction\": {\"label\": \"melanoma\", \"confidence\": %g}}", i, i, 0.5 + i * 0.1);
+      g_autoptr(JsonNode) answer = cs_test_http_expect (server, "POST", "/api/v1/predictions", model, body, 200);
+    }
+
+  g_assert_true (cs_application_connect (app, cs_test_server_get_url (server), reviewer, dir, &error));
+  window = cs_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (has_two_cases, window, 30));
+  view = cs_window_get_case_view (window);
+  sync = cs_application_get_sync (app);
+  id = g_strdup (cs_case_view_get_case_id (view));
+
+  /* The case is withdrawn on the server while the reviewer works on it. */
+  withdraw = g_strdup_printf ("/api/v1/cases/%s/withdraw", id);
+  cs_test_http_expect (server, "POST", withdraw, admin, NULL, 200);
+  cs_case_view_set_rationale (view, "Consistent with the referral.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "case.accept", NULL));
+  g_assert_true (wait_for (has_conflict, sync, 30));
+
+  /* Only conflicts: the case is back, with the server's word and no way to decide it again. */
+  g_object_set (window, "conflicts-only", TRUE, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 1);
+  g_assert_cmpstr (cs_case_view_get_case_id (view), ==, id);
+  gtk_widget_activate_action (GTK_WIDGET (view), "case.accept", NULL);   /* disabled: nothing happens */
+  g_assert_cmpuint (cs_store_get_counts (cs_application_get_store (app)).pending, ==, 0);
+  g_assert_cmpuint (cs_store_get_counts (cs_application_get_store (app)).conflicts, ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "case.dismiss", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 0);
+  {
+    CsLocalState state;
+    g_assert_true (cs_store_get_local_state (cs_application_get_store (app), id, &state));
+    g_assert_cmpint (state, ==, CS_LOCAL_CLOSED);
+  }
+
+  g_object_set (window, "conflicts-only", FALSE, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(GError) error = NULL;
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
+  app = cs_application_new ();
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    g_error ("%s", error->message);
   g_test_add_func ("/ui/accept-a-case", test_accept_a_case);
-  return g_test_run ();
+  g_test_add_func ("/ui/conflict", test_conflict_is_shown_and_dismissed);
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
 }

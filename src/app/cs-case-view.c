@@ -35,10 +35,13 @@ struct _CsCaseView
   GtkLabel       *rationale_hint;
   GtkTextView    *rationale_view;
   GtkLabel       *decision_error;
+  GtkWidget      *conflict_box;
+  GtkLabel       *conflict_label;
 };
 
 enum {
   DECIDED,
+  DISMISSED,
   N_SIGNALS
 };
 
@@ -65,6 +68,54 @@ trigger_in_words (CsCase *kase)
     }
 
   return detail ? g_strdup_printf ("%s: %s", kind, detail) : g_strdup (kind);
+}
+
+static gboolean
+conflict_can_be_redecided (CsCase *kase)
+{
+  switch (cs_case_get_status (kase))
+    {
+    case CS_CASE_STATUS_OPEN:
+      return TRUE;
+    case CS_CASE_STATUS_DECIDED:
+      return cs_case_get_policy (kase)->allow_amendments;
+    case CS_CASE_STATUS_WITHDRAWN:
+    case CS_CASE_STATUS_PENDING_SECOND:
+    default:
+      return FALSE;
+    }
+}
+
+/* What the server's current copy says, for a decision it did not take. */
+static char *
+conflict_in_words (CsCase *kase)
+{
+  const CsDecided *decided = cs_case_get_decided (kase);
+
+  if (cs_case_get_status (kase) == CS_CASE_STATUS_WITHDRAWN)
+    return g_strdup (_("The server did not take your decision: this case was withdrawn. "
+                       "Let the outcome stand to take it off your list."));
+
+  if (decided != NULL)
+    {
+      g_autofree char *at = decided->at ? g_date_time_format (decided->at, "%x %H:%M") : g_strdup ("");
+
+      const char *next = conflict_can_be_redecided (kase)
+                         ? _("Decide again on their outcome, or let it stand.")
+                         : _("Let their outcome stand to take it off your list.");
+
+      if (decided->label != NULL)
+        return g_strdup_printf (_("The server did not take your decision: %s already decided this case "
+                                  "(%s, “%s”) on %s. %s"),
+                                decided->by, cs_action_to_string (decided->action), decided->label, at, next);
+      return g_strdup_printf (_("The server did not take your decision: %s already decided this case "
+                                "(%s) on %s. %s"),
+                              decided->by, cs_action_to_string (decided->action), at, next);
+    }
+
+  return g_strdup_printf (_("The server did not take your decision: the case changed since you decided "
+                            "(it is now version %" G_GINT64_FORMAT "). Look again and decide, or let it stand."),
+                          cs_case_get_version (kase));
 }
 
 static void
@@ -289,9 +340,19 @@ show_case (CsCaseView *self)
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->rationale_view), "", -1);
 
   cs_store_get_local_state (cs_sync_get_store (self->sync), cs_case_get_id (kase), &state);
-  decidable = state == CS_LOCAL_NEW || state == CS_LOCAL_CONFLICT;
+  /* After a conflict a new decision only makes sense on a case still open, or
+   * where the queue takes amendments; otherwise the reviewer lets it stand. */
+  decidable = state == CS_LOCAL_NEW ||
+              (state == CS_LOCAL_CONFLICT && conflict_can_be_redecided (kase));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.accept", decidable);
-  if (!decidable)
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.dismiss", state == CS_LOCAL_CONFLICT);
+  gtk_widget_set_visible (self->conflict_box, state == CS_LOCAL_CONFLICT);
+  if (state == CS_LOCAL_CONFLICT)
+    {
+      g_autofree char *text = conflict_in_words (kase);
+      gtk_label_set_label (self->conflict_label, text);
+    }
+  if (!decidable && state != CS_LOCAL_CONFLICT)
     gtk_label_set_label (self->decision_error, state == CS_LOCAL_CLOSED
                                                ? _("This case is no longer yours to decide.")
                                                : _("You have decided this case."));
@@ -434,6 +495,28 @@ accept_activated (GtkWidget  *widget,
 }
 
 static void
+dismiss_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CsCaseView *self = CS_CASE_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  if (self->kase == NULL || self->sync == NULL)
+    return;
+
+  id = g_strdup (cs_case_get_id (self->kase));
+  if (!cs_store_dismiss_conflict (cs_sync_get_store (self->sync), id, &error))
+    {
+      gtk_label_set_label (self->decision_error, error->message);
+      return;
+    }
+  cs_sync_wake (self->sync);
+  g_signal_emit (self, signals[DISMISSED], 0, id);
+}
+
+static void
 cs_case_view_dispose (GObject *object)
 {
   CsCaseView *self = CS_CASE_VIEW (object);
@@ -458,6 +541,10 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   signals[DECIDED] = g_signal_new ("decided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  /* The id of the case whose conflict the reviewer let stand. */
+  signals[DISMISSED] = g_signal_new ("dismissed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-case-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, stack);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, title_label);
@@ -475,8 +562,11 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, rationale_hint);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, rationale_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_error);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_box);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_label);
 
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
+  gtk_widget_class_install_action (widget_class, "case.dismiss", NULL, dismiss_activated);
 }
 
 static void

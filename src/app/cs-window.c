@@ -20,6 +20,9 @@ struct _CsWindow
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
   GtkLabel             *sync_label;
+  GtkImage             *sync_icon;
+  GtkLabel             *sync_detail;
+  gboolean              conflicts_only;
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
   GtkStack             *main_stack;
@@ -29,6 +32,16 @@ struct _CsWindow
 };
 
 G_DEFINE_FINAL_TYPE (CsWindow, cs_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONFLICTS_ONLY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void refresh_cases (CsWindow *self);
 
 static const char *
 trigger_short (CsTriggerKind kind)
@@ -60,20 +73,46 @@ static void
 update_sync_status (CsWindow *self)
 {
   g_autofree char *text = NULL;
+  g_autoptr(GString) detail = g_string_new (NULL);
   guint pending = cs_sync_get_pending (self->sync);
   guint conflicts = cs_sync_get_conflicts (self->sync);
-  const char *state;
+  GDateTime *last_success = cs_sync_get_last_success (self->sync);
+  const char *last_error = cs_sync_get_last_error (self->sync);
+  const char *state, *icon;
 
   switch (cs_sync_get_state (self->sync))
     {
-    case CS_SYNC_ONLINE: state = _("Online"); break;
-    case CS_SYNC_SYNCING: state = _("Syncing…"); break;
-    case CS_SYNC_SIGNING_IN: state = _("Signing in…"); break;
-    case CS_SYNC_NEEDS_SIGN_IN: state = _("Sign-in needed"); break;
-    case CS_SYNC_STOPPED: state = _("Sync stopped"); break;
+    case CS_SYNC_ONLINE: state = _("Online"); icon = "network-idle-symbolic"; break;
+    case CS_SYNC_SYNCING: state = _("Syncing…"); icon = "emblem-synchronizing-symbolic"; break;
+    case CS_SYNC_SIGNING_IN: state = _("Signing in…"); icon = "emblem-synchronizing-symbolic"; break;
+    case CS_SYNC_NEEDS_SIGN_IN: state = _("Sign-in needed"); icon = "dialog-password-symbolic"; break;
+    case CS_SYNC_STOPPED: state = _("Sync stopped"); icon = "dialog-warning-symbolic"; break;
     case CS_SYNC_OFFLINE:
-    default: state = _("Offline"); break;
+    default: state = _("Offline"); icon = "network-offline-symbolic"; break;
     }
+  gtk_image_set_from_icon_name (self->sync_icon, icon);
+
+  g_string_append_printf (detail, ngettext ("%u decision waiting to be sent.", "%u decisions waiting to be sent.",
+                                            pending), pending);
+  g_string_append_c (detail, '\n');
+  if (conflicts > 0)
+    {
+      g_string_append_printf (detail, ngettext ("%u decision the server did not take: open it to decide again.",
+                                                "%u decisions the server did not take: open them to decide again.",
+                                                conflicts), conflicts);
+      g_string_append_c (detail, '\n');
+    }
+  if (last_success != NULL)
+    {
+      g_autoptr(GDateTime) local = g_date_time_to_local (last_success);
+      g_autofree char *when = g_date_time_format (local, "%H:%M:%S");
+      g_string_append_printf (detail, _("Last in touch with the server at %s."), when);
+    }
+  else
+    g_string_append (detail, _("Not yet in touch with the server. Decisions are kept here until it can be reached."));
+  if (last_error != NULL)
+    g_string_append_printf (detail, "\n%s", last_error);
+  gtk_label_set_label (self->sync_detail, detail->str);
 
   if (conflicts > 0)
     text = g_strdup_printf (ngettext ("%s · %u unsent · %u conflict", "%s · %u unsent · %u conflicts", conflicts),
@@ -224,6 +263,61 @@ sync_activated (GtkWidget  *widget,
 }
 
 static void
+set_conflicts_only (CsWindow *self,
+                    gboolean  conflicts_only)
+{
+  CsCaseQuery query;
+
+  if (self->conflicts_only == conflicts_only)
+    return;
+  self->conflicts_only = conflicts_only;
+  if (self->cases != NULL)
+    {
+      query = *cs_case_list_get_query (self->cases);
+      query.states = conflicts_only ? 1u << CS_LOCAL_CONFLICT : CS_STATES_TODO;
+      cs_case_list_set_query (self->cases, &query);
+      refresh_cases (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONFLICTS_ONLY]);
+}
+
+static void
+cs_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  CsWindow *self = CS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFLICTS_ONLY:
+      g_value_set_boolean (value, self->conflicts_only);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cs_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  CsWindow *self = CS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONFLICTS_ONLY:
+      set_conflicts_only (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 cs_window_dispose (GObject *object)
 {
   CsWindow *self = CS_WINDOW (object);
@@ -243,12 +337,22 @@ cs_window_class_init (CsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cs_window_dispose;
+  object_class->get_property = cs_window_get_property;
+  object_class->set_property = cs_window_set_property;
+
+  /* The queue shows only the decisions the server did not take. */
+  properties[PROP_CONFLICTS_ONLY] =
+    g_param_spec_boolean ("conflicts-only", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CS_TYPE_CASE_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, sync_icon);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, sync_detail);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, main_stack);
@@ -257,6 +361,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, case_view);
 
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
+  gtk_widget_class_install_property_action (widget_class, "win.conflicts-only", "conflicts-only");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
 }
 
@@ -296,6 +401,7 @@ cs_window_new (CsApplication *app)
   g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "decided", G_CALLBACK (decided_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->case_view, "dismissed", G_CALLBACK (refresh_cases), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync, "cases-changed", G_CALLBACK (cases_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync, "notify", G_CALLBACK (update_sync_status), self, G_CONNECT_SWAPPED);
 
