@@ -224,6 +224,33 @@ test_conflict_is_shown_and_dismissed (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+test_window_state_is_kept (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.countersign.Countersign");
+  CsWindow *window;
+  GtkPaned *paned;
+  int width = 0;
+
+  g_settings_set_int (settings, "window-width", 1111);
+  g_settings_set_int (settings, "queue-pane-width", 333);
+
+  window = cs_window_new (app);
+  g_object_get (window, "default-width", &width, NULL);
+  g_assert_cmpint (width, ==, 1111);
+  paned = GTK_PANED (gtk_widget_get_ancestor (GTK_WIDGET (cs_window_get_case_view (window)), GTK_TYPE_PANED));
+  g_assert_nonnull (paned);
+  g_assert_cmpint (gtk_paned_get_position (paned), ==, 333);
+
+  /* The reviewer moves the divider: it is remembered. */
+  gtk_paned_set_position (paned, 420);
+  g_assert_cmpint (g_settings_get_int (settings, "queue-pane-width"), ==, 420);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1234, 800);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1234);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -237,6 +264,7 @@ main (int   argc,
     g_error ("%s", error->message);
   g_test_add_func ("/ui/accept-a-case", test_accept_a_case);
   g_test_add_func ("/ui/conflict", test_conflict_is_shown_and_dismissed);
+  g_test_add_func ("/ui/window-state", test_window_state_is_kept);
   status = g_test_run ();
   g_clear_object (&app);
   return status;

@@ -28,6 +28,8 @@ struct _CsWindow
   GtkStack             *main_stack;
   GtkStack             *queue_stack;
   GtkListView          *queue_view;
+  GtkPaned             *paned;
+  GSettings            *settings;
   CsCaseView           *case_view;
 };
 
@@ -325,6 +327,7 @@ cs_window_dispose (GObject *object)
   g_clear_object (&self->cases);
   g_clear_object (&self->selection);
   g_clear_object (&self->sync);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->last_decision, g_free);
 
   G_OBJECT_CLASS (cs_window_parent_class)->dispose (object);
@@ -358,6 +361,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_stack);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_view);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, case_view);
 
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
@@ -365,10 +369,37 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
 }
 
+/* The schema id is the same in every build profile; an uninstalled run without
+ * compiled schemas keeps the defaults rather than aborting. */
+static GSettings *
+window_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "io.github.countersign.Countersign", TRUE);
+  if (schema == NULL)
+    {
+      g_message ("The settings schema is not installed: window size and panes will not be kept");
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
 static void
 cs_window_init (CsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = window_settings ();
+  if (self->settings != NULL)
+    {
+      g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "queue-pane-width", self->paned, "position", G_SETTINGS_BIND_DEFAULT);
+    }
 }
 
 CsWindow *
