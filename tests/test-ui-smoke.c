@@ -146,12 +146,42 @@ test_accept_a_case (void)
   g_assert_cmpstr (cs_case_view_get_case_id (view), !=, first_id);
   g_assert_true (wait_for (view_settled, window, 10));
 
-  /* The sync loop takes it to the server. */
+  /* The second case: key 2 chooses "nevus", an override; its rationale is required. */
+  {
+    CsDecisionPanel *panel = cs_case_view_get_decision_panel (view);
+    g_autofree char *second_id = g_strdup (cs_case_view_get_case_id (view));
+    CsOutboxState outbox_state;
+    g_autoptr(CsDecision) decision = NULL;
+
+    g_assert_true (cs_decision_panel_choose_label (panel, 1));
+    g_assert_cmpint (cs_decision_panel_get_action (panel), ==, CS_ACTION_OVERRIDE);
+    g_assert_cmpstr (cs_decision_panel_get_label (panel), ==, "nevus");
+    /* The model's own label is an accept, not an override. */
+    g_assert_true (cs_decision_panel_choose_label (panel, 0));
+    g_assert_cmpint (cs_decision_panel_get_action (panel), ==, CS_ACTION_ACCEPT);
+    g_assert_false (cs_decision_panel_choose_label (panel, 7));
+    g_assert_true (cs_decision_panel_choose_label (panel, 1));
+
+    cs_case_view_submit (view);
+    g_assert_null (cs_store_get_latest_decision (store, second_id, NULL));
+    cs_decision_panel_set_rationale (panel, "Regular network, no atypia.");
+    cs_case_view_submit (view);
+    decision = cs_store_get_latest_decision (store, second_id, &outbox_state);
+    g_assert_nonnull (decision);
+    g_assert_cmpint (cs_decision_get_action (decision), ==, CS_ACTION_OVERRIDE);
+    g_assert_cmpstr (cs_decision_get_label (decision), ==, "nevus");
+    g_assert_cmpstr (cs_decision_get_rationale (decision), ==, "Regular network, no atypia.");
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 0);
+
+  /* The sync loop takes both to the server. */
   g_assert_true (wait_for (outbox_empty, cs_application_get_sync (app), 30));
   metrics = cs_test_http_expect (server, "GET", "/api/v1/metrics?queue=derm", admin, NULL, 200);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (metrics), "decided"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (metrics), "decided"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (metrics), "by_action"),
                                                "accept"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (metrics), "by_action"),
+                                               "override"), ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

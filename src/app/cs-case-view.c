@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "cs-case-view.h"
+#include "cs-decision-panel.h"
 #include "cs-evidence-loader.h"
 
 #define EVIDENCE_MAX_SIDE 2048
@@ -32,9 +33,7 @@ struct _CsCaseView
   GtkLabel       *alternatives_label;
   GtkLabel       *summary_label;
   GtkLabel       *context_label;
-  GtkLabel       *rationale_hint;
-  GtkTextView    *rationale_view;
-  GtkLabel       *decision_error;
+  CsDecisionPanel *decision_panel;
   GtkWidget      *conflict_box;
   GtkLabel       *conflict_label;
 };
@@ -273,25 +272,6 @@ show_fields (CsCaseView *self)
 }
 
 static void
-update_rationale_hint (CsCaseView *self)
-{
-  const CsPolicy *policy = cs_case_get_policy (self->kase);
-
-  if (cs_policy_requires_rationale (policy, CS_ACTION_ACCEPT) && policy->min_rationale_chars > 0)
-    {
-      g_autofree char *hint = g_strdup_printf (ngettext ("Rationale, at least %u character, is required to accept",
-                                                         "Rationale, at least %u characters, is required to accept",
-                                                         policy->min_rationale_chars),
-                                               policy->min_rationale_chars);
-      gtk_label_set_label (self->rationale_hint, hint);
-    }
-  else if (cs_policy_requires_rationale (policy, CS_ACTION_ACCEPT))
-    gtk_label_set_label (self->rationale_hint, _("Rationale, required to accept"));
-  else
-    gtk_label_set_label (self->rationale_hint, _("Rationale (optional for accepting)"));
-}
-
-static void
 show_case (CsCaseView *self)
 {
   CsCase *kase = self->kase;
@@ -335,9 +315,6 @@ show_case (CsCaseView *self)
   gtk_label_set_label (self->context_label, ctx->str);
   gtk_widget_set_visible (GTK_WIDGET (self->context_label), ctx->len > 0);
 
-  update_rationale_hint (self);
-  gtk_label_set_label (self->decision_error, "");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->rationale_view), "", -1);
 
   cs_store_get_local_state (cs_sync_get_store (self->sync), cs_case_get_id (kase), &state);
   /* After a conflict a new decision only makes sense on a case still open, or
@@ -345,6 +322,8 @@ show_case (CsCaseView *self)
   decidable = state == CS_LOCAL_NEW ||
               (state == CS_LOCAL_CONFLICT && conflict_can_be_redecided (kase));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.accept", decidable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.submit", decidable);
+  cs_decision_panel_set_case (self->decision_panel, kase, decidable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.dismiss", state == CS_LOCAL_CONFLICT);
   gtk_widget_set_visible (self->conflict_box, state == CS_LOCAL_CONFLICT);
   if (state == CS_LOCAL_CONFLICT)
@@ -353,7 +332,7 @@ show_case (CsCaseView *self)
       gtk_label_set_label (self->conflict_label, text);
     }
   if (!decidable && state != CS_LOCAL_CONFLICT)
-    gtk_label_set_label (self->decision_error, state == CS_LOCAL_CLOSED
+    cs_decision_panel_set_error (self->decision_panel, state == CS_LOCAL_CLOSED
                                                ? _("This case is no longer yours to decide.")
                                                : _("You have decided this case."));
 
@@ -432,7 +411,14 @@ cs_case_view_set_rationale (CsCaseView *self,
                             const char *text)
 {
   g_return_if_fail (CS_IS_CASE_VIEW (self));
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->rationale_view), text, -1);
+  cs_decision_panel_set_rationale (self->decision_panel, text);
+}
+
+CsDecisionPanel *
+cs_case_view_get_decision_panel (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  return self->decision_panel;
 }
 
 void
@@ -443,16 +429,14 @@ cs_case_view_set_sync (CsCaseView *self,
   g_set_object (&self->sync, sync);
 }
 
+/* Commits what the panel holds. Durable when this returns: the network is not
+ * on this path. */
 static void
-decide (CsCaseView *self,
-        CsAction    action,
-        const char *label)
+submit (CsCaseView *self)
 {
   g_autoptr(CsDecision) decision = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *rationale = NULL;
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
   const char *reviewer;
 
   if (self->kase == NULL || self->sync == NULL)
@@ -461,29 +445,50 @@ decide (CsCaseView *self,
   reviewer = cs_sync_get_reviewer (self->sync);
   if (reviewer == NULL)
     {
-      gtk_label_set_label (self->decision_error,
-                           _("Countersign has not yet learned who you are from the server; decide once it has connected."));
+      cs_decision_panel_set_error (self->decision_panel,
+                                   _("Countersign has not yet learned who you are from the server; decide once it has connected."));
       return;
     }
 
-  buffer = gtk_text_view_get_buffer (self->rationale_view);
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  rationale = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+  if (cs_decision_panel_get_action (self->decision_panel) == CS_ACTION_OVERRIDE &&
+      cs_decision_panel_get_label (self->decision_panel) == NULL)
+    {
+      cs_decision_panel_set_error (self->decision_panel, _("Choose the right label for the override (keys 1–9)"));
+      return;
+    }
 
-  decision = cs_decision_new (cs_case_get_id (self->kase), cs_case_get_version (self->kase), action, label,
+  rationale = cs_decision_panel_dup_rationale (self->decision_panel);
+  decision = cs_decision_new (cs_case_get_id (self->kase), cs_case_get_version (self->kase),
+                              cs_decision_panel_get_action (self->decision_panel),
+                              cs_decision_panel_get_label (self->decision_panel),
                               rationale, reviewer, (g_get_monotonic_time () - self->shown_at) / 1000);
 
-  /* Durable when this returns: the network is not on this path. */
   if (!cs_store_commit_decision (cs_sync_get_store (self->sync), decision, &error))
     {
-      gtk_label_set_label (self->decision_error, error->message);
-      gtk_widget_grab_focus (GTK_WIDGET (self->rationale_view));
+      cs_decision_panel_set_error (self->decision_panel, error->message);
+      cs_decision_panel_focus_rationale (self->decision_panel);
       return;
     }
 
-  gtk_label_set_label (self->decision_error, "");
+  cs_decision_panel_set_error (self->decision_panel, NULL);
   cs_sync_wake (self->sync);
   g_signal_emit (self, signals[DECIDED], 0, cs_decision_get_id (decision));
+}
+
+void
+cs_case_view_submit (CsCaseView *self)
+{
+  g_return_if_fail (CS_IS_CASE_VIEW (self));
+  if (gtk_widget_get_sensitive (GTK_WIDGET (self->decision_panel)))
+    submit (self);
+}
+
+static void
+submit_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  submit (CS_CASE_VIEW (widget));
 }
 
 static void
@@ -491,7 +496,10 @@ accept_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  decide (CS_CASE_VIEW (widget), CS_ACTION_ACCEPT, NULL);
+  CsCaseView *self = CS_CASE_VIEW (widget);
+
+  cs_decision_panel_set_action (self->decision_panel, CS_ACTION_ACCEPT);
+  submit (self);
 }
 
 static void
@@ -509,7 +517,7 @@ dismiss_activated (GtkWidget  *widget,
   id = g_strdup (cs_case_get_id (self->kase));
   if (!cs_store_dismiss_conflict (cs_sync_get_store (self->sync), id, &error))
     {
-      gtk_label_set_label (self->decision_error, error->message);
+      cs_decision_panel_set_error (self->decision_panel, error->message);
       return;
     }
   cs_sync_wake (self->sync);
@@ -559,13 +567,13 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, alternatives_label);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, summary_label);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, context_label);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, rationale_hint);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, rationale_view);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_error);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_panel);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_box);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_label);
 
+  g_type_ensure (CS_TYPE_DECISION_PANEL);
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
+  gtk_widget_class_install_action (widget_class, "case.submit", NULL, submit_activated);
   gtk_widget_class_install_action (widget_class, "case.dismiss", NULL, dismiss_activated);
 }
 
@@ -585,8 +593,9 @@ cs_case_view_init (CsCaseView *self)
   for (guint i = 0; i < G_N_ELEMENTS (submit_keys); i++)
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                           gtk_shortcut_new (gtk_keyval_trigger_new (submit_keys[i], GDK_CONTROL_MASK),
-                                                            gtk_named_action_new ("case.accept")));
+                                                            gtk_named_action_new ("case.submit")));
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
   self->cancellable = g_cancellable_new ();
   self->settled = TRUE;
+  g_signal_connect_object (self->decision_panel, "submit", G_CALLBACK (cs_case_view_submit), self, G_CONNECT_SWAPPED);
 }

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "cs-decision-panel.h"
 #include "cs-sync.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,8 @@ const char  *cs_case_view_get_case_id  (CsCaseView  *self);
 gboolean     cs_case_view_is_settled   (CsCaseView  *self);
 void         cs_case_view_set_rationale (CsCaseView *self,
                                          const char *text);
+/* Commits the decision the panel holds, as the Countersign button does. */
+void         cs_case_view_submit        (CsCaseView *self);
+CsDecisionPanel *cs_case_view_get_decision_panel (CsCaseView *self);
 
 G_END_DECLS

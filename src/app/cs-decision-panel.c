@@ -1,0 +1,371 @@
+/* cs-decision-panel.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "cs-decision-panel.h"
+
+#define MAX_LABEL_KEYS 9
+
+struct _CsDecisionPanel
+{
+  AdwBin            parent_instance;
+
+  char             *predicted;
+  char            **labels;
+  char             *label;
+  CsPolicy          policy;
+  gboolean          updating;
+
+  GtkToggleButton  *accept_toggle;
+  GtkToggleButton  *override_toggle;
+  GtkToggleButton  *reject_toggle;
+  GtkToggleButton  *escalate_toggle;
+  GtkMenuButton    *phrases_button;
+  GtkFlowBox       *labels_box;
+  GtkLabel         *rationale_hint;
+  GtkTextView      *rationale_view;
+  GtkLabel         *error_label;
+};
+
+G_DEFINE_FINAL_TYPE (CsDecisionPanel, cs_decision_panel, ADW_TYPE_BIN)
+
+enum {
+  SUBMIT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+submit_clicked_cb (CsDecisionPanel *self)
+{
+  g_signal_emit (self, signals[SUBMIT], 0);
+}
+
+static GtkToggleButton *
+toggle_for (CsDecisionPanel *self,
+            CsAction         action)
+{
+  switch (action)
+    {
+    case CS_ACTION_OVERRIDE: return self->override_toggle;
+    case CS_ACTION_REJECT: return self->reject_toggle;
+    case CS_ACTION_ESCALATE: return self->escalate_toggle;
+    case CS_ACTION_ACCEPT:
+    case CS_ACTION_AGREE:
+    default: return self->accept_toggle;
+    }
+}
+
+CsAction
+cs_decision_panel_get_action (CsDecisionPanel *self)
+{
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), CS_ACTION_ACCEPT);
+
+  if (gtk_toggle_button_get_active (self->override_toggle))
+    return CS_ACTION_OVERRIDE;
+  if (gtk_toggle_button_get_active (self->reject_toggle))
+    return CS_ACTION_REJECT;
+  if (gtk_toggle_button_get_active (self->escalate_toggle))
+    return CS_ACTION_ESCALATE;
+  return CS_ACTION_ACCEPT;
+}
+
+static guint
+rationale_length (CsDecisionPanel *self)
+{
+  g_autofree char *text = cs_decision_panel_dup_rationale (self);
+
+  return (guint) g_utf8_strlen (text, -1);
+}
+
+/* The rule for the chosen action, and how far the rationale is from meeting it. */
+static void
+update_hint (CsDecisionPanel *self)
+{
+  CsAction action = cs_decision_panel_get_action (self);
+  g_autofree char *hint = NULL;
+  guint have = rationale_length (self);
+  guint need = self->policy.min_rationale_chars;
+
+  if (!cs_policy_requires_rationale (&self->policy, action))
+    hint = g_strdup (_("Rationale (optional for this decision)"));
+  else if (need > 0 && have < need)
+    hint = g_strdup_printf (ngettext ("Rationale required: at least %u character (%u so far)",
+                                      "Rationale required: at least %u characters (%u so far)", need),
+                            need, have);
+  else
+    hint = g_strdup (_("Rationale required"));
+  gtk_label_set_label (self->rationale_hint, hint);
+}
+
+static void
+update_labels_box (CsDecisionPanel *self)
+{
+  gboolean overriding = cs_decision_panel_get_action (self) == CS_ACTION_OVERRIDE;
+  GtkWidget *child;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->labels_box), overriding);
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->labels_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *button = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+      const char *label = g_object_get_data (G_OBJECT (button), "cs-label");
+
+      self->updating = TRUE;
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), overriding && g_strcmp0 (label, self->label) == 0);
+      self->updating = FALSE;
+    }
+}
+
+void
+cs_decision_panel_set_action (CsDecisionPanel *self,
+                              CsAction         action)
+{
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+
+  gtk_toggle_button_set_active (toggle_for (self, action), TRUE);
+}
+
+static void
+action_toggled_cb (CsDecisionPanel *self)
+{
+  if (cs_decision_panel_get_action (self) != CS_ACTION_OVERRIDE)
+    g_clear_pointer (&self->label, g_free);
+  gtk_label_set_label (self->error_label, "");
+  update_labels_box (self);
+  update_hint (self);
+}
+
+static void
+set_label (CsDecisionPanel *self,
+           const char      *label)
+{
+  char *copy = g_strdup (label);
+
+  g_free (self->label);
+  self->label = copy;
+}
+
+gboolean
+cs_decision_panel_choose_label (CsDecisionPanel *self,
+                                guint            index)
+{
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), FALSE);
+
+  if (self->labels == NULL || index >= g_strv_length (self->labels))
+    return FALSE;
+
+  if (g_strcmp0 (self->labels[index], self->predicted) == 0)
+    {
+      cs_decision_panel_set_action (self, CS_ACTION_ACCEPT);
+      return TRUE;
+    }
+
+  /* The action first: leaving another action clears the label. */
+  cs_decision_panel_set_action (self, CS_ACTION_OVERRIDE);
+  set_label (self, self->labels[index]);
+  update_labels_box (self);
+  update_hint (self);
+  return TRUE;
+}
+
+static void
+label_toggled_cb (GtkToggleButton *button,
+                  CsDecisionPanel *self)
+{
+  if (self->updating || !gtk_toggle_button_get_active (button))
+    return;
+  cs_decision_panel_choose_label (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cs-index")));
+}
+
+const char *
+cs_decision_panel_get_label (CsDecisionPanel *self)
+{
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), NULL);
+  return cs_decision_panel_get_action (self) == CS_ACTION_OVERRIDE ? self->label : NULL;
+}
+
+char *
+cs_decision_panel_dup_rationale (CsDecisionPanel *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->rationale_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+}
+
+void
+cs_decision_panel_set_rationale (CsDecisionPanel *self,
+                                 const char      *text)
+{
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->rationale_view), text, -1);
+}
+
+void
+cs_decision_panel_focus_rationale (CsDecisionPanel *self)
+{
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->rationale_view));
+}
+
+void
+cs_decision_panel_set_error (CsDecisionPanel *self,
+                             const char      *message)
+{
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+  gtk_label_set_label (self->error_label, message ? message : "");
+}
+
+void
+cs_decision_panel_set_case (CsDecisionPanel *self,
+                            CsCase          *kase,
+                            gboolean         decidable)
+{
+  const char * const *labels;
+  GtkWidget *child;
+
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->labels_box))) != NULL)
+    gtk_flow_box_remove (self->labels_box, child);
+  g_clear_pointer (&self->labels, g_strfreev);
+  g_clear_pointer (&self->predicted, g_free);
+  g_clear_pointer (&self->label, g_free);
+  cs_policy_init_default (&self->policy);
+
+  if (kase != NULL)
+    {
+      labels = cs_case_get_labels (kase);
+      self->labels = g_strdupv ((char **) labels);
+      self->predicted = g_strdup (cs_case_get_predicted_label (kase));
+      self->policy = *cs_case_get_policy (kase);
+
+      for (guint i = 0; labels[i] != NULL; i++)
+        {
+          g_autofree char *text = i < MAX_LABEL_KEYS ? g_strdup_printf ("%u  %s", i + 1, labels[i])
+                                                     : g_strdup (labels[i]);
+          GtkWidget *button = gtk_toggle_button_new_with_label (text);
+
+          g_object_set_data_full (G_OBJECT (button), "cs-label", g_strdup (labels[i]), g_free);
+          g_object_set_data (G_OBJECT (button), "cs-index", GUINT_TO_POINTER (i));
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, labels[i], -1);
+          if (g_strcmp0 (labels[i], self->predicted) == 0)
+            gtk_widget_set_sensitive (button, FALSE);
+          g_signal_connect (button, "toggled", G_CALLBACK (label_toggled_cb), self);
+          gtk_flow_box_append (self->labels_box, button);
+        }
+    }
+
+  cs_decision_panel_set_rationale (self, "");
+  cs_decision_panel_set_error (self, NULL);
+  cs_decision_panel_set_action (self, CS_ACTION_ACCEPT);
+  action_toggled_cb (self);
+  gtk_widget_set_sensitive (GTK_WIDGET (self), kase != NULL && decidable);
+}
+
+static void
+phrase_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  CsDecisionPanel *self = user_data;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->rationale_view);
+  GtkTextIter end;
+  g_autofree char *current = cs_decision_panel_dup_rationale (self);
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  if (*current != '\0')
+    gtk_text_buffer_insert (buffer, &end, " ", -1);
+  gtk_text_buffer_insert (buffer, &end, g_variant_get_string (parameter, NULL), -1);
+  cs_decision_panel_focus_rationale (self);
+}
+
+/* The quick phrases come from the reviewer's settings, when the schema is there. */
+static void
+setup_phrases (CsDecisionPanel *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, "io.github.countersign.Countersign", TRUE) : NULL;
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) action = g_simple_action_new ("phrase", G_VARIANT_TYPE_STRING);
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GSettings) settings = NULL;
+  g_auto(GStrv) phrases = NULL;
+
+  g_signal_connect (action, "activate", G_CALLBACK (phrase_activated), self);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "panel", G_ACTION_GROUP (group));
+
+  if (schema != NULL)
+    {
+      settings = g_settings_new_full (schema, NULL, NULL);
+      phrases = g_settings_get_strv (settings, "quick-rationales");
+    }
+  for (guint i = 0; phrases != NULL && phrases[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (phrases[i], NULL);
+
+      g_menu_item_set_action_and_target_value (item, "panel.phrase", g_variant_new_string (phrases[i]));
+      g_menu_append_item (menu, item);
+    }
+  gtk_menu_button_set_menu_model (self->phrases_button, G_MENU_MODEL (menu));
+  gtk_widget_set_visible (GTK_WIDGET (self->phrases_button), phrases != NULL && phrases[0] != NULL);
+}
+
+static void
+cs_decision_panel_finalize (GObject *object)
+{
+  CsDecisionPanel *self = CS_DECISION_PANEL (object);
+
+  g_free (self->predicted);
+  g_strfreev (self->labels);
+  g_free (self->label);
+
+  G_OBJECT_CLASS (cs_decision_panel_parent_class)->finalize (object);
+}
+
+static void
+cs_decision_panel_class_init (CsDecisionPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = cs_decision_panel_finalize;
+
+  /* The reviewer asks to record the decision the panel holds. */
+  signals[SUBMIT] = g_signal_new ("submit", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-decision-panel.ui");
+  gtk_widget_class_bind_template_callback (widget_class, submit_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, accept_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, override_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, reject_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, escalate_toggle);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, phrases_button);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, labels_box);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, rationale_hint);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, rationale_view);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, error_label);
+}
+
+static void
+cs_decision_panel_init (CsDecisionPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_swapped (self->accept_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
+  g_signal_connect_swapped (self->override_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
+  g_signal_connect_swapped (self->reject_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
+  g_signal_connect_swapped (self->escalate_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
+  g_signal_connect_swapped (gtk_text_view_get_buffer (self->rationale_view), "changed",
+                            G_CALLBACK (update_hint), self);
+  cs_policy_init_default (&self->policy);
+  setup_phrases (self);
+}
