@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "cs-application.h"
+#include "cs-shortcuts.h"
 #include "cs-test-server.h"
 #include "cs-window.h"
 
@@ -281,6 +282,60 @@ test_window_state_is_kept (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GtkWidget *
+find_section (GtkWidget *widget)
+{
+  if (GTK_IS_SHORTCUTS_SECTION (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_section (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static guint
+count_shortcuts (GtkWidget *widget)
+{
+  guint n = GTK_IS_SHORTCUTS_SHORTCUT (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    n += count_shortcuts (child);
+  return n;
+}
+
+static void
+test_shortcuts (void)
+{
+  CsWindow *window = cs_window_new (app);
+  GtkWindow *shortcuts;
+  guint n = 0, titled = 0;
+  const CsShortcut *table = cs_shortcuts_get (&n);
+
+  /* Every accelerator parses and every window action it names exists. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(GStrv) accels = g_strsplit (table[i].accels, " ", -1);
+
+      for (guint j = 0; accels[j] != NULL; j++)
+        g_assert_true (gtk_accelerator_parse (accels[j], NULL, NULL));
+      if (g_str_has_prefix (table[i].action, "win.") && table[i].arg < 0 && !g_str_equal (table[i].action, "win.move") &&
+          !g_str_equal (table[i].action, "win.show-shortcuts"))
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), table[i].action, NULL));
+      titled += table[i].title != NULL;
+    }
+
+  /* The shortcuts window lists every titled entry of the table. */
+  shortcuts = cs_shortcuts_window_new (GTK_WINDOW (window));
+  g_assert_nonnull (find_section (GTK_WIDGET (shortcuts)));
+  g_assert_cmpuint (count_shortcuts (find_section (GTK_WIDGET (shortcuts))), ==, titled);
+  gtk_window_destroy (shortcuts);
+  g_object_unref (shortcuts);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -295,6 +350,7 @@ main (int   argc,
   g_test_add_func ("/ui/accept-a-case", test_accept_a_case);
   g_test_add_func ("/ui/conflict", test_conflict_is_shown_and_dismissed);
   g_test_add_func ("/ui/window-state", test_window_state_is_kept);
+  g_test_add_func ("/ui/shortcuts", test_shortcuts);
   status = g_test_run ();
   g_clear_object (&app);
   return status;

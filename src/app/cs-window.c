@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "cs-case-list.h"
+#include "cs-shortcuts.h"
 #include "cs-window.h"
 
 struct _CsWindow
@@ -255,54 +256,61 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 
 /* Keyboard-first review: the bindings act on the case on screen. Plain keys
  * reach here only when no text field took them (the rationale keeps its letters). */
-static gboolean
-set_action_cb (GtkWidget *widget,
-               GVariant  *args,
-               gpointer   user_data)
+static void
+set_action_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
 {
   CsWindow *self = CS_WINDOW (widget);
 
-  if (cs_case_view_get_case_id (self->case_view) == NULL)
-    return FALSE;
-  cs_decision_panel_set_action (cs_case_view_get_decision_panel (self->case_view), g_variant_get_int32 (args));
-  return TRUE;
+  if (cs_case_view_get_case_id (self->case_view) != NULL)
+    cs_decision_panel_set_action (cs_case_view_get_decision_panel (self->case_view), g_variant_get_int32 (parameter));
 }
 
-static gboolean
-choose_label_cb (GtkWidget *widget,
-                 GVariant  *args,
-                 gpointer   user_data)
+static void
+choose_label_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
 {
   CsWindow *self = CS_WINDOW (widget);
 
-  if (cs_case_view_get_case_id (self->case_view) == NULL)
-    return FALSE;
-  return cs_decision_panel_choose_label (cs_case_view_get_decision_panel (self->case_view),
-                                         (guint) g_variant_get_int32 (args));
+  if (cs_case_view_get_case_id (self->case_view) != NULL)
+    cs_decision_panel_choose_label (cs_case_view_get_decision_panel (self->case_view),
+                                    (guint) g_variant_get_int32 (parameter));
 }
 
-static gboolean
-focus_rationale_cb (GtkWidget *widget,
-                    GVariant  *args,
-                    gpointer   user_data)
+static void
+focus_rationale_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
 {
   CsWindow *self = CS_WINDOW (widget);
 
   cs_decision_panel_focus_rationale (cs_case_view_get_decision_panel (self->case_view));
-  return TRUE;
 }
 
-static gboolean
-move_cb (GtkWidget *widget,
-         GVariant  *args,
-         gpointer   user_data)
+static void
+show_shortcuts_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  GtkWindow *shortcuts = cs_shortcuts_window_new (GTK_WINDOW (widget));
+
+  gtk_window_present (shortcuts);
+  g_object_unref (shortcuts);
+}
+
+static void
+move_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
   CsWindow *self = CS_WINDOW (widget);
   guint n, position;
-  int delta = g_variant_get_int32 (args);
+  int delta = g_variant_get_int32 (parameter);
 
   if (self->selection == NULL || (n = g_list_model_get_n_items (G_LIST_MODEL (self->selection))) == 0)
-    return FALSE;
+    return;
   position = gtk_single_selection_get_selected (self->selection);
   if (position == GTK_INVALID_LIST_POSITION)
     position = 0;
@@ -312,20 +320,17 @@ move_cb (GtkWidget *widget,
     position--;
   gtk_single_selection_set_selected (self->selection, position);
   gtk_widget_activate_action (GTK_WIDGET (self->queue_view), "list.scroll-to-item", "u", position);
-  return TRUE;
 }
 
-static gboolean
-undo_cb (GtkWidget *widget,
-         GVariant  *args,
-         gpointer   user_data)
+static void
+undo_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
   CsWindow *self = CS_WINDOW (widget);
 
-  if (self->last_decision == NULL || self->sync == NULL)
-    return FALSE;
-  undo_clicked_cb (NULL, self);
-  return TRUE;
+  if (self->last_decision != NULL && self->sync != NULL)
+    undo_clicked_cb (NULL, self);
 }
 
 static void
@@ -441,23 +446,13 @@ cs_window_class_init (CsWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
   gtk_widget_class_install_property_action (widget_class, "win.conflicts-only", "conflicts-only");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
-
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_a, 0, set_action_cb, "i", CS_ACTION_ACCEPT);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_o, 0, set_action_cb, "i", CS_ACTION_OVERRIDE);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_r, 0, set_action_cb, "i", CS_ACTION_REJECT);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_e, 0, set_action_cb, "i", CS_ACTION_ESCALATE);
-  for (int i = 0; i < 9; i++)
-    {
-      gtk_widget_class_add_binding (widget_class, GDK_KEY_1 + i, 0, choose_label_cb, "i", i);
-      gtk_widget_class_add_binding (widget_class, GDK_KEY_KP_1 + i, 0, choose_label_cb, "i", i);
-    }
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, focus_rationale_cb, NULL);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_j, 0, move_cb, "i", 1);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_k, 0, move_cb, "i", -1);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_Down, GDK_ALT_MASK, move_cb, "i", 1);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_Up, GDK_ALT_MASK, move_cb, "i", -1);
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, undo_cb, NULL);
+  gtk_widget_class_install_action (widget_class, "win.set-action", "i", set_action_activated);
+  gtk_widget_class_install_action (widget_class, "win.choose-label", "i", choose_label_activated);
+  gtk_widget_class_install_action (widget_class, "win.focus-rationale", NULL, focus_rationale_activated);
+  gtk_widget_class_install_action (widget_class, "win.move", "i", move_activated);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_activated);
+  cs_shortcuts_add_bindings (widget_class);
 }
 
 /* The schema id is the same in every build profile; an uninstalled run without
