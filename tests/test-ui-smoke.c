@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "cs-application.h"
+#include "cs-case-list.h"
 #include "cs-shortcuts.h"
 #include "cs-test-server.h"
 #include "cs-window.h"
@@ -58,6 +59,45 @@ wait_for (gboolean (*condition) (gpointer),
       g_usleep (2000);
     }
   return TRUE;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Finds a drop-down by the tooltip a reviewer sees on it. */
+static GtkWidget *
+find_drop_down (GtkWidget  *widget,
+                const char *tooltip)
+{
+  if (GTK_IS_DROP_DOWN (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_drop_down (child, tooltip);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_n_cases_1 (gpointer data)
+{
+  GListModel *cases = cs_window_get_cases (data);
+
+  return cases != NULL && g_list_model_get_n_items (cases) == 1;
 }
 
 static gboolean
@@ -118,6 +158,27 @@ test_accept_a_case (void)
   window = cs_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_for (has_two_cases, window, 30));
+
+  /* Search, the view and the order are SQL queries behind the list. */
+  {
+    GtkWidget *search = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+    GtkWidget *sort = find_drop_down (GTK_WIDGET (window), "Order of the queue");
+
+    gtk_editable_set_text (GTK_EDITABLE (search), "Lesion 1");
+    g_assert_true (wait_for (has_n_cases_1, window, 5));
+    gtk_editable_set_text (GTK_EDITABLE (search), "");
+    g_assert_true (wait_for (has_two_cases, window, 5));
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (sort), 1);   /* least confident first */
+    {
+      g_autoptr(CsCaseItem) first = g_list_model_get_item (cs_window_get_cases (window), 0);
+      g_assert_cmpfloat (cs_case_item_get_confidence (first), ==, 0.5);
+    }
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (sort), 0);
+
+    /* The list kept "Lesion 1" selected through the search; K goes up to the first. */
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move", "i", -1));
+    g_assert_true (wait_for (view_settled, window, 10));
+  }
 
   /* The most urgent (least confident) case is on screen, with its evidence. */
   view = cs_window_get_case_view (window);

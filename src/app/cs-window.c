@@ -29,6 +29,9 @@ struct _CsWindow
   GtkStack             *main_stack;
   GtkStack             *queue_stack;
   GtkListView          *queue_view;
+  GtkSearchEntry       *search_entry;
+  GtkDropDown          *view_dropdown;
+  GtkDropDown          *sort_dropdown;
   GtkPaned             *paned;
   GSettings            *settings;
   CsCaseView           *case_view;
@@ -148,7 +151,8 @@ selection_changed_cb (CsWindow *self)
 /* Reloads the list and keeps the reviewer where they were: on the same case
  * when it is still listed, else on the case that took its place. */
 static void
-refresh_cases (CsWindow *self)
+reload_cases (CsWindow          *self,
+              const CsCaseQuery *query)
 {
   const char *current = cs_case_view_get_case_id (self->case_view);
   g_autofree char *keep = g_strdup (current);
@@ -156,7 +160,10 @@ refresh_cases (CsWindow *self)
   guint n;
   int position;
 
-  cs_case_list_refresh (self->cases);
+  if (query != NULL)
+    cs_case_list_set_query (self->cases, query);
+  else
+    cs_case_list_refresh (self->cases);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->cases));
   position = keep ? cs_case_list_find (self->cases, keep) : -1;
   if (position < 0 && n > 0)
@@ -166,6 +173,12 @@ refresh_cases (CsWindow *self)
     gtk_single_selection_set_selected (self->selection, (guint) position);
   selection_changed_cb (self);
   update_queue_page (self);
+}
+
+static void
+refresh_cases (CsWindow *self)
+{
+  reload_cases (self, NULL);
 }
 
 static void
@@ -210,6 +223,30 @@ decided_cb (CsWindow   *self,
   refresh_cases (self);
 }
 
+/* " · due in 3 h", " · overdue 2 d", or "" without a due time. */
+static char *
+due_in_words (gint64    due_at,
+              gboolean *overdue)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 left = due_at - now;
+  gint64 span = ABS (left);
+  g_autofree char *amount = NULL;
+
+  *overdue = due_at > 0 && left < 0;
+  if (due_at <= 0)
+    return g_strdup ("");
+
+  if (span < 3600)
+    amount = g_strdup_printf (_("%" G_GINT64_FORMAT " min"), MAX (span / 60, 1));
+  else if (span < 48 * 3600)
+    amount = g_strdup_printf (_("%" G_GINT64_FORMAT " h"), span / 3600);
+  else
+    amount = g_strdup_printf (_("%" G_GINT64_FORMAT " d"), span / 86400);
+
+  return left < 0 ? g_strdup_printf (_(" · overdue %s"), amount) : g_strdup_printf (_(" · due in %s"), amount);
+}
+
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
@@ -242,12 +279,29 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *title = gtk_widget_get_first_child (box);
   GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
   g_autofree char *line = NULL;
+  g_autofree char *due = NULL;
+  const char *state;
+  gboolean overdue = FALSE;
 
   gtk_label_set_label (GTK_LABEL (title), cs_case_item_get_title (item));
-  line = g_strdup_printf (_("%s · %s · %.0f%%"), cs_case_item_get_queue (item),
+  due = due_in_words (cs_case_item_get_due_at (item), &overdue);
+  switch (cs_case_item_get_local_state (item))
+    {
+    case CS_LOCAL_DECIDED: state = _(" · unsent"); break;
+    case CS_LOCAL_SYNCED: state = _(" · sent"); break;
+    case CS_LOCAL_CONFLICT: state = _(" · not taken"); break;
+    case CS_LOCAL_CLOSED: state = _(" · closed"); break;
+    case CS_LOCAL_NEW:
+    default: state = ""; break;
+    }
+  line = g_strdup_printf (_("%s · %s · %.0f%%%s%s"), cs_case_item_get_queue (item),
                           trigger_short (cs_case_item_get_trigger (item)),
-                          cs_case_item_get_confidence (item) * 100);
+                          cs_case_item_get_confidence (item) * 100, due, state);
   gtk_label_set_label (GTK_LABEL (subtitle), line);
+  if (overdue)
+    gtk_widget_add_css_class (subtitle, "overdue");
+  else
+    gtk_widget_remove_css_class (subtitle, "overdue");
   if (cs_case_item_get_local_state (item) == CS_LOCAL_CONFLICT)
     gtk_widget_add_css_class (box, "state-conflict");
   else
@@ -287,6 +341,14 @@ focus_rationale_activated (GtkWidget  *widget,
   CsWindow *self = CS_WINDOW (widget);
 
   cs_decision_panel_focus_rationale (cs_case_view_get_decision_panel (self->case_view));
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (CS_WINDOW (widget)->search_entry));
 }
 
 static void
@@ -344,22 +406,52 @@ sync_activated (GtkWidget  *widget,
     cs_sync_wake (self->sync);
 }
 
+/* The list's query from the search field, the view and the order; sorting and
+ * filtering happen in SQL (CsCaseList), not in the widget. */
+static void
+apply_query (CsWindow *self)
+{
+  CsCaseQuery query = { .trigger = -1 };
+  static const CsSortOrder orders[] = { CS_SORT_PRIORITY, CS_SORT_CONFIDENCE, CS_SORT_DUE };
+  guint sort = gtk_drop_down_get_selected (self->sort_dropdown);
+
+  if (self->cases == NULL)
+    return;
+
+  query.sort = orders[MIN (sort, G_N_ELEMENTS (orders) - 1)];
+  query.search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  if (self->conflicts_only)
+    query.states = 1u << CS_LOCAL_CONFLICT;
+  else
+    switch (gtk_drop_down_get_selected (self->view_dropdown))
+      {
+      case 1: query.states = (1u << CS_LOCAL_DECIDED) | (1u << CS_LOCAL_SYNCED); break;
+      case 2: query.states = 0; break;
+      default: query.states = CS_STATES_TODO; break;
+      }
+
+  reload_cases (self, &query);
+}
+
+static void
+query_changed_cb (CsWindow *self)
+{
+  static const char *order_names[] = { "priority", "confidence", "due" };
+  guint sort = gtk_drop_down_get_selected (self->sort_dropdown);
+
+  if (self->settings != NULL && sort < G_N_ELEMENTS (order_names))
+    g_settings_set_string (self->settings, "sort-order", order_names[sort]);
+  apply_query (self);
+}
+
 static void
 set_conflicts_only (CsWindow *self,
                     gboolean  conflicts_only)
 {
-  CsCaseQuery query;
-
   if (self->conflicts_only == conflicts_only)
     return;
   self->conflicts_only = conflicts_only;
-  if (self->cases != NULL)
-    {
-      query = *cs_case_list_get_query (self->cases);
-      query.states = conflicts_only ? 1u << CS_LOCAL_CONFLICT : CS_STATES_TODO;
-      cs_case_list_set_query (self->cases, &query);
-      refresh_cases (self);
-    }
+  apply_query (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONFLICTS_ONLY]);
 }
 
@@ -441,6 +533,10 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_stack);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_view);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, view_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, sort_dropdown);
+  gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, case_view);
 
@@ -452,6 +548,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.move", "i", move_activated);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
   gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   cs_shortcuts_add_bindings (widget_class);
 }
 
@@ -485,6 +582,14 @@ cs_window_init (CsWindow *self)
       g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "queue-pane-width", self->paned, "position", G_SETTINGS_BIND_DEFAULT);
+      {
+        g_autofree char *order = g_settings_get_string (self->settings, "sort-order");
+        guint selected = g_str_equal (order, "confidence") ? 1 : g_str_equal (order, "due") ? 2 : 0;
+
+        g_signal_handlers_block_by_func (self->sort_dropdown, query_changed_cb, self);
+        gtk_drop_down_set_selected (self->sort_dropdown, selected);
+        g_signal_handlers_unblock_by_func (self->sort_dropdown, query_changed_cb, self);
+      }
     }
 }
 
@@ -524,7 +629,7 @@ cs_window_new (CsApplication *app)
 
   gtk_stack_set_visible_child_name (self->main_stack, "review");
   update_sync_status (self);
-  refresh_cases (self);
+  apply_query (self);
   return self;
 }
 
