@@ -502,6 +502,65 @@ test_two_reviewers_conflict (Fixture       *fx,
 
 
 static void
+test_offline_day (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) batch = g_string_new ("{\"predictions\": [");
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  CsCaseQuery query = { .trigger = -1, .states = 1u << CS_LOCAL_NEW };
+
+  /* A working day's backlog, claimed in the morning. */
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *p = prediction_json (100 + i, 0.5, "melanoma", "nevus", fx->asset_sha);
+      g_string_append_printf (batch, "%s%s", i ? "," : "", p);
+    }
+  g_string_append (batch, "]}");
+  answer = cs_test_http_expect (fx->server, "POST", "/api/v1/predictions", fx->model, batch->str, 200);
+  cs_sync_set_backlog (fx->sync, 200);
+  g_assert_true (sync_once (fx, &error));
+  rows = cs_store_list_cases (fx->store, &query, 0, 1000, &error);
+  g_assert_cmpuint (rows->len, ==, 200);
+
+  /* The server is gone all day; every case is decided here. */
+  cs_test_server_stop (fx->server);
+  for (guint i = 0; i < rows->len; i++)
+    commit (fx, ((CsCaseRow *) rows->pdata[i])->id, i % 3 ? CS_ACTION_ACCEPT : CS_ACTION_OVERRIDE,
+            i % 3 ? NULL : "nevus", i % 3 ? "" : "Regular network on dermoscopy; benign.");
+  g_assert_false (sync_once (fx, &error));
+  g_clear_error (&error);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).pending, ==, 200);
+
+  /* It comes back: all 200 arrive, exactly once. */
+  cs_test_server_restart (fx->server);
+  g_clear_object (&fx->sync);
+  g_clear_object (&fx->client);
+  fx->client = cs_client_new (cs_test_server_get_url (fx->server), fx->reviewer, &error);
+  {
+    g_autofree char *asset_dir = g_build_filename (fx->dir, "assets", NULL);
+    fx->sync = cs_sync_new (fx->store, fx->client, asset_dir);
+  }
+  g_assert_true (sync_once (fx, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).pending, ==, 0);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).conflicts, ==, 0);
+
+  lines = export_lines (fx);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_nonnull (find_outcome (lines, ((CsCaseRow *) rows->pdata[i])->id));   /* exactly once */
+  outbox = cs_store_list_outbox (fx->store, &error);
+  g_assert_cmpuint (outbox->len, ==, 200);
+  for (guint i = 0; i < outbox->len; i++)
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (outbox->pdata[i]), "outbox_state"), ==,
+                     "accepted");
+  g_assert_true (cs_store_audit_verify (fx->store, NULL, &error));
+}
+
+static void
 test_wrong_token (Fixture       *fx,
                   gconstpointer  data)
 {
@@ -571,6 +630,7 @@ main (int   argc,
   ADD ("end-to-end", test_end_to_end);
   ADD ("replay-exactly-once", test_replay_is_exactly_once);
   ADD ("offline-then-back", test_offline_then_back);
+  ADD ("offline-day", test_offline_day);
   ADD ("wrong-token", test_wrong_token);
   g_test_add ("/integration/two-reviewers-conflict", Fixture, short_lease, fixture_set_up,
               test_two_reviewers_conflict, fixture_tear_down);
