@@ -189,6 +189,27 @@ test_accept_a_case (void)
     g_autoptr(CsCase) kase = cs_store_get_case (store, first_id, &error);
     g_assert_cmpstr (cs_case_get_title (kase), ==, "Lesion 0");
   }
+  /* Its image evidence was decoded into the tiled view, at its real size. */
+  {
+    CsImageView *image = cs_case_view_get_image_view (view);
+    int width = 0, height = 0;
+
+    g_assert_cmpint (cs_image_view_get_state (image), ==, CS_IMAGE_VIEW_STATE_READY);
+    cs_image_view_get_image_size (image, &width, &height);
+    g_assert_cmpint (width, ==, 320);
+    g_assert_cmpint (height, ==, 240);
+
+    /* H hides the heatmap, and the choice is the reviewer's setting. */
+    g_assert_true (cs_image_view_get_heatmap_visible (image));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-heatmap", NULL));
+    g_assert_false (cs_image_view_get_heatmap_visible (image));
+    {
+      g_autoptr(GSettings) settings = g_settings_new ("io.github.countersign.Countersign");
+      g_assert_false (g_settings_get_boolean (settings, "heatmap-visible"));
+      g_settings_set_boolean (settings, "heatmap-visible", TRUE);
+    }
+    g_assert_true (cs_image_view_get_heatmap_visible (image));
+  }
 
   /* The policy asks for a rationale: accepting without one is refused in the view. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "case.accept", NULL));

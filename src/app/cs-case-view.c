@@ -7,6 +7,7 @@
 #include "cs-case-view.h"
 #include "cs-decision-panel.h"
 #include "cs-evidence-loader.h"
+#include "cs-image-view.h"
 
 #define EVIDENCE_MAX_SIDE 2048
 
@@ -25,6 +26,8 @@ struct _CsCaseView
   GtkLabel       *meta_label;
   GtkStack       *evidence_stack;
   GtkPicture     *picture;
+  CsImageView    *image_view;
+  GSettings      *settings;
   GtkTextView    *text_view;
   GtkGrid        *fields_grid;
   AdwStatusPage  *evidence_status;
@@ -153,10 +156,18 @@ evidence_loaded_cb (GObject      *source,
   gtk_stack_set_visible_child_name (self->evidence_stack, "picture");
 }
 
+/* Images go to the tiled view, which decodes off the main thread; documents
+ * are rendered by the evidence loader. */
 static void
 load_evidence_file (CsCaseView *self,
                     const char *path)
 {
+  if (cs_case_get_subject_kind (self->kase) == CS_SUBJECT_IMAGE)
+    {
+      cs_image_view_load_file (self->image_view, path, cs_case_get_subject_asset (self->kase)->sha256);
+      return;
+    }
+
   cs_evidence_load_async (path, cs_case_get_subject_asset (self->kase), cs_case_get_regions (self->kase),
                           EVIDENCE_MAX_SIDE, self->cancellable, evidence_loaded_cb, g_object_ref (self));
 }
@@ -183,10 +194,66 @@ asset_fetched_cb (GObject      *source,
 }
 
 static void
+heatmap_fetched_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CsCaseView) self = user_data;
+  g_autofree char *path = cs_sync_fetch_asset_finish (CS_SYNC (source), result, NULL);
+  g_autoptr(GdkTexture) texture = NULL;
+
+  /* Without its heatmap the case stays readable and decidable. */
+  if (path != NULL && (texture = gdk_texture_new_from_filename (path, NULL)) != NULL)
+    cs_image_view_set_heatmap_texture (self->image_view, texture);
+}
+
+static void
+show_explanation_overlays (CsCaseView *self)
+{
+  const CsHeatmap *heatmap = cs_case_get_heatmap (self->kase);
+
+  cs_image_view_set_regions (self->image_view, cs_case_get_regions (self->kase));
+  cs_image_view_set_heatmap_grid (self->image_view, 0, 0, NULL);
+  cs_image_view_set_heatmap_texture (self->image_view, NULL);
+  if (heatmap == NULL)
+    return;
+  if (heatmap->asset == NULL)
+    cs_image_view_set_heatmap_grid (self->image_view, heatmap->grid_width, heatmap->grid_height,
+                                    heatmap->grid_values);
+  else
+    cs_sync_fetch_asset_async (self->sync, heatmap->asset->sha256, self->cancellable, heatmap_fetched_cb,
+                               g_object_ref (self));
+}
+
+static void
+image_state_cb (CsCaseView *self)
+{
+  switch (cs_image_view_get_state (self->image_view))
+    {
+    case CS_IMAGE_VIEW_STATE_READY:
+      self->settled = TRUE;
+      gtk_stack_set_visible_child_name (self->evidence_stack, "image");
+      break;
+    case CS_IMAGE_VIEW_STATE_ERROR:
+      self->settled = TRUE;
+      set_evidence_message (self, "dialog-warning-symbolic", _("Evidence Cannot Be Shown"),
+                            cs_image_view_get_error_message (self->image_view));
+      break;
+    case CS_IMAGE_VIEW_STATE_EMPTY:
+    case CS_IMAGE_VIEW_STATE_LOADING:
+    default:
+      break;
+    }
+}
+
+static void
 show_subject_asset (CsCaseView *self)
 {
   const CsAsset *asset = cs_case_get_subject_asset (self->kase);
   g_autofree char *path = cs_sync_lookup_asset (self->sync, asset->sha256);
+
+  if (cs_case_get_subject_kind (self->kase) == CS_SUBJECT_IMAGE)
+    show_explanation_overlays (self);
 
   gtk_picture_set_paintable (self->picture, NULL);
   set_evidence_message (self, "content-loading-symbolic", _("Opening the Evidence…"), NULL);
@@ -414,6 +481,20 @@ cs_case_view_set_rationale (CsCaseView *self,
   cs_decision_panel_set_rationale (self->decision_panel, text);
 }
 
+void
+cs_case_view_toggle_heatmap (CsCaseView *self)
+{
+  g_return_if_fail (CS_IS_CASE_VIEW (self));
+  cs_image_view_set_heatmap_visible (self->image_view, !cs_image_view_get_heatmap_visible (self->image_view));
+}
+
+CsImageView *
+cs_case_view_get_image_view (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  return self->image_view;
+}
+
 CsDecisionPanel *
 cs_case_view_get_decision_panel (CsCaseView *self)
 {
@@ -533,6 +614,7 @@ cs_case_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->kase);
   g_clear_object (&self->sync);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cs_case_view_parent_class)->dispose (object);
 }
@@ -559,6 +641,7 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, meta_label);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_stack);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, picture);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, image_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, text_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, fields_grid);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_status);
@@ -572,6 +655,7 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_label);
 
   g_type_ensure (CS_TYPE_DECISION_PANEL);
+  g_type_ensure (CS_TYPE_IMAGE_VIEW);
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
   gtk_widget_class_install_action (widget_class, "case.submit", NULL, submit_activated);
   gtk_widget_class_install_action (widget_class, "case.dismiss", NULL, dismiss_activated);
@@ -598,4 +682,19 @@ cs_case_view_init (CsCaseView *self)
   self->cancellable = g_cancellable_new ();
   self->settled = TRUE;
   g_signal_connect_object (self->decision_panel, "submit", G_CALLBACK (cs_case_view_submit), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->image_view, "notify::state", G_CALLBACK (image_state_cb), self, G_CONNECT_SWAPPED);
+
+  /* The reviewer's heatmap defaults; kept only where the schema is installed. */
+  {
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, "io.github.countersign.Countersign", TRUE) : NULL;
+
+    if (schema != NULL)
+      {
+        self->settings = g_settings_new_full (schema, NULL, NULL);
+        g_settings_bind (self->settings, "heatmap-visible", self->image_view, "heatmap-visible", G_SETTINGS_BIND_DEFAULT);
+        g_settings_bind (self->settings, "heatmap-opacity", self->image_view, "heatmap-opacity", G_SETTINGS_BIND_DEFAULT);
+        g_settings_bind (self->settings, "heatmap-threshold", self->image_view, "heatmap-threshold", G_SETTINGS_BIND_DEFAULT);
+      }
+  }
 }

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "cs-decision-panel.h"
+#include "cs-image-view.h"
 #include "cs-sync.h"
 
 G_BEGIN_DECLS
@@ -28,5 +29,8 @@ void         cs_case_view_set_rationale (CsCaseView *self,
 /* Commits the decision the panel holds, as the Countersign button does. */
 void         cs_case_view_submit        (CsCaseView *self);
 CsDecisionPanel *cs_case_view_get_decision_panel (CsCaseView *self);
+CsImageView *cs_case_view_get_image_view (CsCaseView *self);
+/* Shows or hides the model's heatmap over image evidence. */
+void         cs_case_view_toggle_heatmap (CsCaseView *self);
 
 G_END_DECLS

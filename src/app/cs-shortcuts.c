@@ -28,6 +28,11 @@ static const CsShortcut shortcuts[] = {
   { "<Control>e", "win.focus-rationale", -1, TRUE, N_("Decision"), N_("Write the rationale") },
   { "<Control>Return", "case.submit", -1, FALSE, N_("Decision"), N_("Countersign: record the decision") },
   { "<Control>z", "win.undo", -1, TRUE, N_("Decision"), N_("Undo the last decision, while it is unsent") },
+  { "h", "win.toggle-heatmap", -1, TRUE, N_("Evidence"), N_("Show or hide the heatmap") },
+  { "<Control>plus <Control>equal", "image.zoom-in", -1, FALSE, N_("Evidence"), N_("Zoom in (with the image focused)") },
+  { "<Control>minus", "image.zoom-out", -1, FALSE, N_("Evidence"), N_("Zoom out") },
+  { "<Control>0", "image.zoom-fit", -1, FALSE, N_("Evidence"), N_("Fit the image") },
+  { "<Control>1", "image.zoom-actual", -1, FALSE, N_("Evidence"), N_("Actual size") },
   { "<Control>question", "win.show-shortcuts", -1, TRUE, N_("General"), N_("Keyboard shortcuts") },
   { "<Control>q", "app.quit", -1, FALSE, N_("General"), N_("Quit") },
 };

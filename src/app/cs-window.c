@@ -344,6 +344,14 @@ focus_rationale_activated (GtkWidget  *widget,
 }
 
 static void
+toggle_heatmap_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  cs_case_view_toggle_heatmap (CS_WINDOW (widget)->case_view);
+}
+
+static void
 search_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -549,6 +557,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
   gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.toggle-heatmap", NULL, toggle_heatmap_activated);
   cs_shortcuts_add_bindings (widget_class);
 }
 
