@@ -1138,9 +1138,15 @@ cs_store_commit_decision (CsStore     *self,
   g_return_val_if_fail (CS_IS_DECISION (decision), FALSE);
 
   case_id = cs_decision_get_case_id (decision);
+
+  /* The checks belong inside the transaction: another process on this store
+   * (the command line beside the window) may decide the same case meanwhile. */
+  if (!begin (self, error))
+    return FALSE;
+
   kase = cs_store_get_case (self, case_id, error);
   if (kase == NULL)
-    return FALSE;
+    goto fail;
 
   if (!cs_store_get_local_state (self, case_id, &state))
     state = CS_LOCAL_CLOSED;
@@ -1148,19 +1154,19 @@ cs_store_commit_decision (CsStore     *self,
     {
       g_set_error (error, CS_ERROR, CS_ERROR_CONFLICT, _("You have already decided “%s”"),
                    cs_case_get_title (kase));
-      return FALSE;
+      goto fail;
     }
   if (cs_case_get_version (kase) != cs_decision_get_case_version (decision))
     {
       g_set_error (error, CS_ERROR, CS_ERROR_CONFLICT,
                    _("The decision is for version %" G_GINT64_FORMAT " of “%s”, but this workstation has version %" G_GINT64_FORMAT),
                    cs_decision_get_case_version (decision), cs_case_get_title (kase), cs_case_get_version (kase));
-      return FALSE;
+      goto fail;
     }
 
   if (!cs_decision_check_policy (decision, cs_case_get_labels (kase), cs_case_get_policy (kase),
                                  cs_case_get_predicted_label (kase), error))
-    return FALSE;
+    goto fail;
 
   detail = detail_new ("decision_id", str_node (cs_decision_get_id (decision)),
                        "case_version", int_node (cs_decision_get_case_version (decision)),
@@ -1171,18 +1177,17 @@ cs_store_commit_decision (CsStore     *self,
                        "duration_ms", int_node (cs_decision_get_duration_ms (decision)),
                        NULL);
 
-  if (!begin (self, error))
-    return FALSE;
   if (!insert_outbox (self, decision, error) ||
       !set_local_state (self, case_id, CS_LOCAL_DECIDED, error) ||
       !audit_append (self, "decision.made", case_id, detail, error) ||
       !commit (self, error))
-    {
-      rollback (self);
-      return FALSE;
-    }
+    goto fail;
 
   return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
 }
 
 static gboolean

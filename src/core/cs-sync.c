@@ -35,6 +35,7 @@ struct _CsSync
   gboolean          running;
   gboolean          again;
   guint             attempt;
+  gint64            retry_not_before;   /* monotonic µs: the server's Retry-After, 0 for none */
   guint             timer_id;
   guint             backoff_base_ms;
   guint             backoff_cap_ms;
@@ -519,6 +520,7 @@ cycle_done_cb (GObject      *source,
   if (cs_sync_run_once_finish (self, result, &error))
     {
       self->attempt = 0;
+      self->retry_not_before = 0;
       g_clear_pointer (&self->last_success, g_date_time_unref);
       self->last_success = g_date_time_new_now_utc ();
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
@@ -556,9 +558,16 @@ cycle_done_cb (GObject      *source,
   set_state (self, CS_SYNC_OFFLINE);
   if (self->started)
     {
-      guint delay = cs_sync_backoff_ms (self->attempt, cs_client_get_retry_after (self->client),
+      guint retry_after_s = cs_client_get_retry_after (self->client);
+      guint delay = cs_sync_backoff_ms (self->attempt, retry_after_s,
                                         self->backoff_base_ms, self->backoff_cap_ms, self->rand);
 
+      /* Kept apart from the backoff: a wake (a new decision, the network
+       * back) skips the backoff, never the wait the server asked for. */
+      self->retry_not_before = 0;
+      if (retry_after_s > 0)
+        self->retry_not_before = g_get_monotonic_time () +
+                                 (gint64) MIN ((guint64) retry_after_s * 1000, self->backoff_cap_ms) * 1000;
       self->attempt++;
       schedule (self, delay);
     }
@@ -589,6 +598,17 @@ timer_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What is left of the server's Retry-After, in milliseconds. */
+static guint
+retry_after_remaining_ms (CsSync *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->retry_not_before <= now)
+    return 0;
+  return (guint) ((self->retry_not_before - now + 999) / 1000);
+}
+
 static void
 schedule (CsSync *self,
           guint   delay_ms)
@@ -606,7 +626,7 @@ network_changed_cb (GNetworkMonitor *monitor,
   if (available && self->started && self->state == CS_SYNC_OFFLINE)
     {
       self->attempt = 0;
-      schedule (self, 500);
+      schedule (self, MAX (500, retry_after_remaining_ms (self)));
     }
 }
 
@@ -658,7 +678,7 @@ cs_sync_wake (CsSync *self)
   if (self->running)
     self->again = TRUE;
   else
-    schedule (self, 0);
+    schedule (self, retry_after_remaining_ms (self));
 }
 
 /* Assets */

@@ -47,7 +47,8 @@ const char  *cs_sync_get_asset_dir     (CsSync    *self);
  * and are sent again with the same ids. */
 void         cs_sync_start             (CsSync    *self);
 void         cs_sync_stop              (CsSync    *self);
-/* Runs a cycle as soon as possible (after a decision, or on request). */
+/* Runs a cycle as soon as possible (after a decision, or on request): at
+ * once, skipping any backoff, but not before a Retry-After the server gave. */
 void         cs_sync_wake              (CsSync    *self);
 
 /* One whole cycle (push, claim, pull, prefetch), for the command line and tests. */
