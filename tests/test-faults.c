@@ -102,11 +102,10 @@ static void
 iterate_ms (guint ms)
 {
   gboolean done = FALSE;
-  guint id = g_timeout_add (ms, flag_cb, &done);
 
+  g_timeout_add (ms, flag_cb, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
-  (void) id;
 }
 
 typedef gboolean (*Predicate) (Fixture *fx);
@@ -370,24 +369,46 @@ export_lines (Fixture *fx)
   return nodes;
 }
 
-/* The decision ids the server stored for our reviewer, read from its database. */
+/* A set of strings (each once) from the server's database, read-only. */
 static GHashTable *
-server_decision_ids (Fixture *fx)
+server_set (Fixture    *fx,
+            const char *sql)
 {
   g_autofree char *path = g_build_filename (cs_test_server_get_data_dir (fx->server), "countersign-server.db", NULL);
-  GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT id FROM decisions WHERE reviewer = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, REVIEWER, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_assert_true (g_hash_table_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0))));
+    g_assert_true (g_hash_table_add (set, g_strdup ((const char *) sqlite3_column_text (stmt, 0))));
   sqlite3_finalize (stmt);
   sqlite3_close (db);
-  return ids;
+  return set;
+}
+
+/* The decision ids the server stored for our reviewer. */
+static GHashTable *
+server_decision_ids (Fixture *fx)
+{
+  return server_set (fx, "SELECT id FROM decisions WHERE reviewer = '" REVIEWER "'");
+}
+
+/* Claims lost on the way (the server assigned the cases, its answer never
+ * came) still reach the workstation through the changes feed. */
+static void
+assert_claims_known (Fixture *fx)
+{
+  g_autoptr(GHashTable) claimed = server_set (fx, "SELECT id FROM cases WHERE status = 'open'"
+                                                  " AND assigned_to = '" REVIEWER "'");
+  CsCaseQuery query = { .sort = CS_SORT_PRIORITY, .trigger = -1, .states = 1u << CS_LOCAL_NEW };
+  g_autoptr(GPtrArray) rows = cs_store_list_cases (fx->store, &query, 0, 10000, NULL);
+
+  g_assert_cmpuint (rows->len, ==, g_hash_table_size (claimed));
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_true (g_hash_table_contains (claimed, ((CsCaseRow *) rows->pdata[i])->id));
 }
 
 /* Everything committed is on the server exactly once, nothing else is, and
@@ -599,11 +620,12 @@ test_mixed_faults (Fixture       *fx,
   g_assert_cmpint (drained_ms, >=, 0);
   g_assert_cmpint (drained_ms, <=, 2 * BACKOFF_CAP_MS + DRAIN_MARGIN_MS);
 
-  /* Let the engine finish a clean cycle (the evidence of the newest cases),
-   * then stop it. */
+  /* Stop the engine, and end with one whole clean cycle (claims, the
+   * changes feed, the evidence of the newest cases). */
   iterate_ms (3 * POLL_MS);
   cs_sync_stop (fx->sync);
   iterate_ms (50);
+  sync_once (fx);
   g_assert_cmpuint (cs_sync_get_pending (fx->sync), ==, 0);
   g_assert_cmpuint (cs_sync_get_conflicts (fx->sync), ==, 0);
 
@@ -613,6 +635,7 @@ test_mixed_faults (Fixture       *fx,
       g_error ("The proxy never injected %s (seed %u)", cs_fault_kind_to_string (k), fault_seed ());
 
   assert_exactly_once (fx);
+  assert_claims_known (fx);
   assert_assets_whole (fx);
 
   /* Some answers were lost after the server had stored the decision: the
@@ -626,6 +649,12 @@ test_mixed_faults (Fixture       *fx,
   g_assert_cmpuint (duplicates, >, 0);
 }
 
+static gboolean
+online (Fixture *fx)
+{
+  return cs_sync_get_state (fx->sync) == CS_SYNC_ONLINE;
+}
+
 /* The engine running and idle, with nothing pending. */
 static void
 start_settled (Fixture *fx)
@@ -633,7 +662,7 @@ start_settled (Fixture *fx)
   sync_once (fx);
   cs_sync_start (fx->sync);
   iterate_ms (2 * POLL_MS);
-  g_assert_cmpint (cs_sync_get_state (fx->sync), ==, CS_SYNC_ONLINE);
+  g_assert_cmpint (wait_until (fx, online, 2000), >=, 0);
 }
 
 static gboolean
