@@ -698,6 +698,22 @@ not_found_case (const char  *id,
   return NULL;
 }
 
+/* A case that must exist: its absence is CSD_ERROR_NOT_FOUND. */
+static CsCase *
+require_case (CsdStorageSqlite  *self,
+              const char        *id,
+              GError           **error)
+{
+  GError *local_error = NULL;
+  CsCase *kase = load_case (self, id, &local_error);
+
+  if (kase == NULL && local_error == NULL)
+    return not_found_case (id, error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return kase;
+}
+
 /* Tokens */
 
 static gboolean
@@ -1179,15 +1195,7 @@ sqlite_case_get (CsdStorage  *storage,
                  const char  *id,
                  GError     **error)
 {
-  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
-  g_autoptr(GError) local_error = NULL;
-  CsCase *kase = load_case (self, id, &local_error);
-
-  if (kase == NULL && local_error == NULL)
-    return not_found_case (id, error);
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return kase;
+  return require_case (CSD_STORAGE_SQLITE (storage), id, error);
 }
 
 static gboolean
@@ -1221,18 +1229,14 @@ sqlite_case_withdraw (CsdStorage  *storage,
 {
   CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
   g_autoptr(CsCase) kase = NULL;
-  GError *local_error = NULL;
 
   if (!begin (self, error))
     return NULL;
 
-  kase = load_case (self, id, &local_error);
+  kase = require_case (self, id, error);
   if (kase == NULL)
     {
       rollback (self);
-      if (local_error == NULL)
-        return not_found_case (id, error);
-      g_propagate_error (error, local_error);
       return NULL;
     }
 
@@ -1340,18 +1344,14 @@ sqlite_release (CsdStorage  *storage,
 {
   CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
   g_autoptr(CsCase) kase = NULL;
-  GError *local_error = NULL;
 
   if (!begin (self, error))
     return NULL;
 
-  kase = load_case (self, case_id, &local_error);
+  kase = require_case (self, case_id, error);
   if (kase == NULL)
     {
       rollback (self);
-      if (local_error == NULL)
-        return not_found_case (case_id, error);
-      g_propagate_error (error, local_error);
       return NULL;
     }
 
