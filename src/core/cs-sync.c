@@ -102,14 +102,23 @@ set_state (CsSync      *self,
 }
 
 static void
+set_string (CsSync     *self,
+            char      **slot,
+            const char *value,
+            guint       prop_id)
+{
+  if (g_strcmp0 (*slot, value) == 0)
+    return;
+  g_free (*slot);
+  *slot = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
 set_last_error (CsSync     *self,
                 const char *message)
 {
-  if (g_strcmp0 (self->last_error, message) == 0)
-    return;
-  g_free (self->last_error);
-  self->last_error = g_strdup (message);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+  set_string (self, &self->last_error, message, PROP_LAST_ERROR);
 }
 
 static void
@@ -133,11 +142,7 @@ static void
 set_reviewer (CsSync     *self,
               const char *reviewer)
 {
-  if (g_strcmp0 (self->reviewer, reviewer) == 0)
-    return;
-  g_free (self->reviewer);
-  self->reviewer = g_strdup (reviewer);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REVIEWER]);
+  set_string (self, &self->reviewer, reviewer, PROP_REVIEWER);
 }
 
 /* The cycle */
@@ -148,7 +153,6 @@ typedef struct
   guint       queue_index;
   GPtrArray  *assets;
   guint       asset_index;
-  GPtrArray  *changed;
 } Cycle;
 
 static void
@@ -156,7 +160,6 @@ cycle_free (Cycle *cycle)
 {
   g_strfreev (cycle->queues);
   g_clear_pointer (&cycle->assets, g_ptr_array_unref);
-  g_clear_pointer (&cycle->changed, g_ptr_array_unref);
   g_free (cycle);
 }
 
@@ -346,7 +349,6 @@ changes_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   CsSync *self = g_task_get_source_object (task);
-  Cycle *cycle = g_task_get_task_data (task);
   g_autoptr(CsChangesPage) page = NULL;
   g_autoptr(GPtrArray) changed = NULL;
   g_autoptr(GError) error = NULL;
@@ -376,8 +378,6 @@ changes_cb (GObject      *source,
       return;
     }
 
-  for (guint i = 0; changed != NULL && i < changed->len; i++)
-    g_ptr_array_add (cycle->changed, g_strdup (g_ptr_array_index (changed, i)));
   emit_changed (self, changed);
 
   if (page->more && page->cases->len + page->malformed->len > 0)
@@ -489,7 +489,6 @@ cs_sync_run_once_async (CsSync              *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cs_sync_run_once_async);
   cycle = g_new0 (Cycle, 1);
-  cycle->changed = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, cycle, (GDestroyNotify) cycle_free);
 
   step_push (task);
