@@ -5,7 +5,11 @@
 #include <glib/gi18n.h>
 
 #include "cs-application.h"
+#include "cs-screenshot.h"
 #include "cs-window.h"
+
+/* How long a screenshot waits for the case's evidence to be drawn. */
+#define SCREENSHOT_TIMEOUT_SECONDS 60
 
 struct _CsApplication
 {
@@ -16,6 +20,14 @@ struct _CsApplication
   char           *data_dir;
   CsStore        *store;
   CsSync         *sync;
+
+  /* --screenshot FILE --case ID [--style dark] [--size WxH] */
+  char           *screenshot;
+  char           *screenshot_case;
+  gboolean        screenshot_dark;
+  int             screenshot_width;
+  int             screenshot_height;
+  int             exit_status;
 };
 
 G_DEFINE_FINAL_TYPE (CsApplication, cs_application, ADW_TYPE_APPLICATION)
@@ -25,6 +37,11 @@ static const GOptionEntry options[] = {
   { "token", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Access token (prefer the COUNTERSIGN_TOKEN environment variable: a command line is visible to other users)"), N_("TOKEN") },
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Keep the local store and evidence in DIR"), N_("DIR") },
+  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Write the window with the case given by --case to FILE (a PNG) and exit; works offline, from the local store"), N_("FILE") },
+  { "case", 0, 0, G_OPTION_ARG_STRING, NULL, N_("The case to show in a screenshot"), N_("ID") },
+  { "style", 0, 0, G_OPTION_ARG_STRING, NULL, N_("The style of a screenshot: light or dark"), N_("STYLE") },
+  { "size", 0, 0, G_OPTION_ARG_STRING, NULL, N_("The window size of a screenshot, such as 1400x900"), N_("WIDTHxHEIGHT") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -81,6 +98,9 @@ cs_application_connect (CsApplication  *self,
   else
     asset_dir = g_build_filename (g_get_user_cache_dir (), "countersign", "assets", NULL);
 
+  /* What an offline start (a screenshot) opens this store with. */
+  cs_store_set_meta (store, "server", cs_client_get_base_url (client), NULL);
+
   if (self->sync != NULL)
     cs_sync_stop (self->sync);
   g_clear_object (&self->sync);
@@ -88,6 +108,58 @@ cs_application_connect (CsApplication  *self,
   self->sync = cs_sync_new (store, client, asset_dir);
   cs_sync_start (self->sync);
   return TRUE;
+}
+
+static char *
+asset_dir_for (const char *data_dir)
+{
+  if (data_dir != NULL)
+    return g_build_filename (data_dir, "assets", NULL);
+  return g_build_filename (g_get_user_cache_dir (), "countersign", "assets", NULL);
+}
+
+gboolean
+cs_application_open_offline (CsApplication  *self,
+                             const char     *server_url,
+                             const char     *data_dir,
+                             GError        **error)
+{
+  g_autoptr(CsClient) client = NULL;
+  g_autoptr(CsStore) store = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *asset_dir = asset_dir_for (data_dir);
+  g_autofree char *known = NULL;
+
+  g_return_val_if_fail (CS_IS_APPLICATION (self), FALSE);
+
+  path = cs_store_default_path (server_url, data_dir);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_NOT_FOUND,
+                   _("There is no local store at %s: sign in once to fill it"), path);
+      return FALSE;
+    }
+  store = cs_store_open (path, error);
+  if (store == NULL)
+    return FALSE;
+
+  /* The client is never started: it only names the server the store is for. */
+  known = cs_store_get_meta (store, "server");
+  client = cs_client_new (server_url ? server_url : known ? known : "http://127.0.0.1/", NULL, error);
+  if (client == NULL)
+    return FALSE;
+
+  g_set_object (&self->store, store);
+  g_clear_object (&self->sync);
+  self->sync = cs_sync_new (store, client, asset_dir);
+  return TRUE;
+}
+
+int
+cs_application_get_exit_status (CsApplication *self)
+{
+  g_return_val_if_fail (CS_IS_APPLICATION (self), 1);
+  return self->exit_status;
 }
 
 static int
@@ -105,6 +177,35 @@ cs_application_handle_local_options (GApplication *app,
 
   g_variant_dict_lookup (dict, "server", "s", &self->server_url);
   g_variant_dict_lookup (dict, "data-dir", "^ay", &self->data_dir);
+  if (g_variant_dict_lookup (dict, "screenshot", "^ay", &self->screenshot))
+    {
+      g_autofree char *style = NULL;
+      g_autofree char *size = NULL;
+
+      if (!g_variant_dict_lookup (dict, "case", "s", &self->screenshot_case))
+        {
+          g_printerr ("%s\n", _("--screenshot needs the case to show: --case ID"));
+          return 2;
+        }
+      if (g_variant_dict_lookup (dict, "style", "s", &style))
+        {
+          if (!g_str_equal (style, "dark") && !g_str_equal (style, "light"))
+            {
+              g_printerr ("%s\n", _("--style is light or dark"));
+              return 2;
+            }
+          self->screenshot_dark = g_str_equal (style, "dark");
+        }
+      self->screenshot_width = 1400;
+      self->screenshot_height = 900;
+      if (g_variant_dict_lookup (dict, "size", "s", &size) &&
+          !cs_screenshot_parse_size (size, &self->screenshot_width, &self->screenshot_height))
+        {
+          g_printerr ("%s\n", _("--size is WIDTHxHEIGHT, each from 200 to 16384, such as 1400x900"));
+          return 2;
+        }
+    }
+
   if (g_variant_dict_lookup (dict, "token", "s", &self->token))
     g_printerr ("%s\n", _("Warning: a token on the command line is visible to other users of this computer; "
                           "use the COUNTERSIGN_TOKEN environment variable instead."));
@@ -115,10 +216,66 @@ cs_application_handle_local_options (GApplication *app,
 }
 
 static void
+screenshot_written_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(CsApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cs_screenshot_write_finish (result, &error))
+    {
+      g_printerr (_("The screenshot was not written: %s\n"), error->message);
+      self->exit_status = 1;
+    }
+  gtk_window_destroy (GTK_WINDOW (source));
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* Shows one case from the local store, as it is, and writes the window to a
+ * PNG: no network, no sync. */
+static void
+activate_screenshot (CsApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  CsWindow *window;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      self->screenshot_dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                            : ADW_COLOR_SCHEME_FORCE_LIGHT);
+  if (!cs_application_open_offline (self, self->server_url, self->data_dir, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      self->exit_status = 1;
+      return;
+    }
+
+  window = cs_window_new (self);
+  gtk_window_set_default_size (GTK_WINDOW (window), self->screenshot_width, self->screenshot_height);
+  if (!cs_window_show_case (window, self->screenshot_case, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      self->exit_status = 1;
+      gtk_window_destroy (GTK_WINDOW (window));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (window));
+  cs_screenshot_write_async (window, self->screenshot, SCREENSHOT_TIMEOUT_SECONDS, NULL,
+                             screenshot_written_cb, g_object_ref (self));
+}
+
+static void
 cs_application_activate (GApplication *app)
 {
   CsApplication *self = CS_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (self->screenshot != NULL)
+    {
+      if (window == NULL)
+        activate_screenshot (self);
+      return;
+    }
 
   if (window == NULL)
     {
@@ -157,6 +314,8 @@ cs_application_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->token);
   g_free (self->data_dir);
+  g_free (self->screenshot);
+  g_free (self->screenshot_case);
 
   G_OBJECT_CLASS (cs_application_parent_class)->finalize (object);
 }

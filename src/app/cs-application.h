@@ -22,6 +22,14 @@ gboolean       cs_application_connect    (CsApplication  *self,
                                           const char     *token,
                                           const char     *data_dir,
                                           GError        **error);
+/* Opens the store under @data_dir (or the default place for @server_url)
+ * without signing in or syncing: what a screenshot shows. */
+gboolean       cs_application_open_offline (CsApplication *self,
+                                            const char    *server_url,
+                                            const char    *data_dir,
+                                            GError       **error);
+/* 0, or 1 when --screenshot could not write its file. */
+int            cs_application_get_exit_status (CsApplication *self);
 CsStore       *cs_application_get_store  (CsApplication  *self);
 CsSync        *cs_application_get_sync   (CsApplication  *self);
 

@@ -642,6 +642,39 @@ cs_window_new (CsApplication *app)
   return self;
 }
 
+gboolean
+cs_window_show_case (CsWindow    *self,
+                     const char  *case_id,
+                     GError     **error)
+{
+  g_autoptr(CsCase) kase = NULL;
+  int position;
+
+  g_return_val_if_fail (CS_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (case_id != NULL, FALSE);
+
+  if (self->cases == NULL)
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_NOT_FOUND, _("No local store is open"));
+      return FALSE;
+    }
+  kase = cs_store_get_case (cs_sync_get_store (self->sync), case_id, error);
+  if (kase == NULL)
+    return FALSE;
+
+  /* A decided case is not in the to-do view: show every case then. */
+  if (cs_case_list_find (self->cases, case_id) < 0)
+    gtk_drop_down_set_selected (self->view_dropdown, 2);
+  position = cs_case_list_find (self->cases, case_id);
+  if (position >= 0)
+    {
+      gtk_single_selection_set_selected (self->selection, (guint) position);
+      gtk_widget_activate_action (GTK_WIDGET (self->queue_view), "list.scroll-to-item", "u", (guint) position);
+    }
+  cs_case_view_set_case_id (self->case_view, case_id);
+  return TRUE;
+}
+
 GtkListView *
 cs_window_get_queue_view (CsWindow *self)
 {

@@ -17,6 +17,11 @@ G_DECLARE_FINAL_TYPE (CsWindow, cs_window, CS, WINDOW, AdwApplicationWindow)
 CsWindow    *cs_window_new            (CsApplication *app);
 void         cs_window_show_error     (CsWindow      *self,
                                        const char    *message);
+/* Selects @case_id in the queue (every case is listed if it is not to do)
+ * and puts it on screen. */
+gboolean     cs_window_show_case      (CsWindow      *self,
+                                       const char    *case_id,
+                                       GError       **error);
 /* For tests: the widgets a reviewer works with. */
 GtkListView *cs_window_get_queue_view (CsWindow      *self);
 CsCaseView  *cs_window_get_case_view  (CsWindow      *self);
