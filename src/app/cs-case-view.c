@@ -495,6 +495,31 @@ cs_case_view_get_image_view (CsCaseView *self)
   return self->image_view;
 }
 
+const char *
+cs_case_view_get_evidence_page (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->evidence_stack);
+}
+
+const char *
+cs_case_view_get_evidence_message_title (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->evidence_stack), "message") != 0)
+    return NULL;
+  return adw_status_page_get_title (self->evidence_status);
+}
+
+const char *
+cs_case_view_get_evidence_message (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->evidence_stack), "message") != 0)
+    return NULL;
+  return adw_status_page_get_description (self->evidence_status);
+}
+
 CsDecisionPanel *
 cs_case_view_get_decision_panel (CsCaseView *self)
 {

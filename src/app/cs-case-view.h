@@ -30,6 +30,12 @@ void         cs_case_view_set_rationale (CsCaseView *self,
 void         cs_case_view_submit        (CsCaseView *self);
 CsDecisionPanel *cs_case_view_get_decision_panel (CsCaseView *self);
 CsImageView *cs_case_view_get_image_view (CsCaseView *self);
+/* What the evidence pane shows: "image", "document", "picture", "text",
+ * "fields", or "message" (loading, or an error: see the message). */
+const char  *cs_case_view_get_evidence_page (CsCaseView *self);
+/* The title and description of the evidence pane's message, or NULL. */
+const char  *cs_case_view_get_evidence_message_title (CsCaseView *self);
+const char  *cs_case_view_get_evidence_message (CsCaseView *self);
 /* Shows or hides the model's heatmap over image evidence. */
 void         cs_case_view_toggle_heatmap (CsCaseView *self);
 
