@@ -337,13 +337,22 @@ test_conflict_is_shown_and_dismissed (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GtkWidget *
+find_flap_child (CsWindow *window)
+{
+  GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (cs_window_get_case_view (window)), ADW_TYPE_FLAP);
+
+  g_assert_nonnull (flap);
+  return adw_flap_get_flap (ADW_FLAP (flap));
+}
+
 static void
 test_window_state_is_kept (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.countersign.Countersign");
   CsWindow *window;
-  GtkPaned *paned;
-  int width = 0;
+  GtkWidget *queue;
+  int width = 0, queue_width = 0;
 
   g_settings_set_int (settings, "window-width", 1111);
   g_settings_set_int (settings, "queue-pane-width", 333);
@@ -351,16 +360,67 @@ test_window_state_is_kept (void)
   window = cs_window_new (app);
   g_object_get (window, "default-width", &width, NULL);
   g_assert_cmpint (width, ==, 1111);
-  paned = GTK_PANED (gtk_widget_get_ancestor (GTK_WIDGET (cs_window_get_case_view (window)), GTK_TYPE_PANED));
-  g_assert_nonnull (paned);
-  g_assert_cmpint (gtk_paned_get_position (paned), ==, 333);
+  queue = find_flap_child (window);
+  gtk_widget_get_size_request (queue, &queue_width, NULL);
+  g_assert_cmpint (queue_width, ==, 333);
 
-  /* The reviewer moves the divider: it is remembered. */
-  gtk_paned_set_position (paned, 420);
+  /* The reviewer drags the handle: the width is remembered. */
+  gtk_widget_set_size_request (queue, 420, -1);
   g_assert_cmpint (g_settings_get_int (settings, "queue-pane-width"), ==, 420);
   gtk_window_set_default_size (GTK_WINDOW (window), 1234, 800);
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1234);
 
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+flap_is_folded (gpointer data)
+{
+  GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (cs_window_get_case_view (data)), ADW_TYPE_FLAP);
+
+  return adw_flap_get_folded (ADW_FLAP (flap));
+}
+
+static gboolean
+flap_is_unfolded (gpointer data)
+{
+  return !flap_is_folded (data);
+}
+
+/* A narrow window folds the queue away; F9 (win.show-queue) brings it over
+ * the case, and choosing a case puts the case back in front. */
+static void
+test_narrow_window_folds_the_queue (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.countersign.Countersign");
+  CsWindow *window;
+  AdwFlap *flap;
+
+  g_settings_set_int (settings, "queue-pane-width", 360);
+  g_settings_set_int (settings, "window-width", 1400);
+  g_settings_set_int (settings, "window-height", 900);
+  window = cs_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (flap_is_unfolded, window, 10));
+  flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (cs_window_get_case_view (window)), ADW_TYPE_FLAP));
+  g_assert_true (adw_flap_get_reveal_flap (flap));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 900);
+  g_assert_true (wait_for (flap_is_folded, window, 10));
+  g_assert_false (adw_flap_get_reveal_flap (flap));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-queue", NULL));
+  g_assert_true (adw_flap_get_reveal_flap (flap));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-queue", NULL));
+  g_assert_false (adw_flap_get_reveal_flap (flap));
+
+  /* Ctrl+F searches the queue, so it shows the queue. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  g_assert_true (adw_flap_get_reveal_flap (flap));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  g_assert_true (wait_for (flap_is_unfolded, window, 10));
+  g_assert_true (adw_flap_get_reveal_flap (flap));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -432,6 +492,7 @@ main (int   argc,
   g_test_add_func ("/ui/accept-a-case", test_accept_a_case);
   g_test_add_func ("/ui/conflict", test_conflict_is_shown_and_dismissed);
   g_test_add_func ("/ui/window-state", test_window_state_is_kept);
+  g_test_add_func ("/ui/narrow-window", test_narrow_window_folds_the_queue);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
   status = g_test_run ();
   g_clear_object (&app);

@@ -11,6 +11,7 @@ static const CsShortcut shortcuts[] = {
   { "j <Alt>Down", "win.move", 1, TRUE, N_("Queue"), N_("Next case") },
   { "k <Alt>Up", "win.move", -1, TRUE, N_("Queue"), N_("Previous case") },
   { "<Control>f", "win.search", -1, TRUE, N_("Queue"), N_("Search cases") },
+  { "F9", "win.show-queue", -1, TRUE, N_("Queue"), N_("Show or hide the queue") },
   { "<Control>r", "win.sync", -1, TRUE, N_("Queue"), N_("Sync now") },
   { "a", "win.set-action", CS_ACTION_ACCEPT, TRUE, N_("Decision"), N_("Accept the model’s answer") },
   { "o", "win.set-action", CS_ACTION_OVERRIDE, TRUE, N_("Decision"), N_("Override") },

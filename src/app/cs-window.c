@@ -32,7 +32,11 @@ struct _CsWindow
   GtkSearchEntry       *search_entry;
   GtkDropDown          *view_dropdown;
   GtkDropDown          *sort_dropdown;
-  GtkPaned             *paned;
+  AdwFlap              *flap;
+  GtkWidget            *queue_pane;
+  GtkWidget            *queue_handle;
+  GtkToggleButton      *queue_toggle;
+  int                   drag_start_width;
   GSettings            *settings;
   CsCaseView           *case_view;
 };
@@ -146,6 +150,43 @@ selection_changed_cb (CsWindow *self)
   CsCaseItem *item = gtk_single_selection_get_selected_item (self->selection);
 
   cs_case_view_set_case_id (self->case_view, item ? cs_case_item_get_id (item) : NULL);
+  if (item != NULL && adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+/* On a narrow window the queue folds over the case; choosing a case puts the
+ * case back in front. */
+static void
+queue_activate_cb (CsWindow *self)
+{
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+#define QUEUE_MIN_WIDTH 200
+#define QUEUE_MAX_WIDTH 1200
+
+static void
+handle_drag_begin_cb (GtkGestureDrag *gesture,
+                      double          x,
+                      double          y,
+                      CsWindow       *self)
+{
+  self->drag_start_width = gtk_widget_get_width (self->queue_pane);
+}
+
+/* The queue's width follows the handle; GSettings keeps it. */
+static void
+handle_drag_update_cb (GtkGestureDrag *gesture,
+                       double          offset_x,
+                       double          offset_y,
+                       CsWindow       *self)
+{
+  int width = self->drag_start_width + (int) offset_x;
+
+  if (gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL)
+    width = self->drag_start_width - (int) offset_x;
+  gtk_widget_set_size_request (self->queue_pane, CLAMP (width, QUEUE_MIN_WIDTH, QUEUE_MAX_WIDTH), -1);
 }
 
 /* Reloads the list and keeps the reviewer where they were: on the same case
@@ -352,11 +393,24 @@ toggle_heatmap_activated (GtkWidget  *widget,
 }
 
 static void
+show_queue_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CsWindow *self = CS_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
+static void
 search_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  gtk_widget_grab_focus (GTK_WIDGET (CS_WINDOW (widget)->search_entry));
+  CsWindow *self = CS_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
@@ -545,7 +599,10 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, view_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, sort_dropdown);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_pane);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_handle);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_toggle);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, case_view);
 
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_activated);
@@ -557,6 +614,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
   gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-queue", NULL, show_queue_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-heatmap", NULL, toggle_heatmap_activated);
   cs_shortcuts_add_bindings (widget_class);
 }
@@ -582,7 +640,17 @@ window_settings (void)
 static void
 cs_window_init (CsWindow *self)
 {
+  GtkGesture *drag;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_object_bind_property (self->flap, "reveal-flap", self->queue_toggle, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (handle_drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (handle_drag_update_cb), self);
+  gtk_widget_add_controller (self->queue_handle, GTK_EVENT_CONTROLLER (drag));
+  gtk_widget_set_cursor_from_name (self->queue_handle, "col-resize");
 
   self->settings = window_settings ();
   if (self->settings != NULL)
@@ -590,7 +658,7 @@ cs_window_init (CsWindow *self)
       g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
-      g_settings_bind (self->settings, "queue-pane-width", self->paned, "position", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "queue-pane-width", self->queue_pane, "width-request", G_SETTINGS_BIND_DEFAULT);
       {
         g_autofree char *order = g_settings_get_string (self->settings, "sort-order");
         guint selected = g_str_equal (order, "confidence") ? 1 : g_str_equal (order, "due") ? 2 : 0;
@@ -631,6 +699,7 @@ cs_window_new (CsApplication *app)
   cs_case_view_set_sync (self->case_view, self->sync);
   g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue_view, "activate", G_CALLBACK (queue_activate_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "decided", G_CALLBACK (decided_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "dismissed", G_CALLBACK (refresh_cases), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync, "cases-changed", G_CALLBACK (cases_changed_cb), self, G_CONNECT_SWAPPED);
