@@ -8,6 +8,7 @@
 #include "cs-decision-panel.h"
 #include "cs-evidence-loader.h"
 #include "cs-image-view.h"
+#include "cs-span-text.h"
 
 #define EVIDENCE_MAX_SIDE 2048
 
@@ -266,30 +267,7 @@ show_subject_asset (CsCaseView *self)
 static void
 show_text (CsCaseView *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
-  GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
-  GPtrArray *spans = cs_case_get_spans (self->kase);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_set_text (buffer, cs_case_get_subject_text (self->kase), -1);
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  gtk_text_buffer_remove_all_tags (buffer, &start, &end);
-
-  for (guint i = 0; i < spans->len; i++)
-    {
-      CsSpan *span = g_ptr_array_index (spans, i);
-      g_autofree char *name = g_strdup_printf ("span-%u", i);
-      GtkTextTag *tag = gtk_text_tag_table_lookup (table, name);
-      GdkRGBA colour = { 0.96, 0.76, 0.07, 0.15 + 0.55 * CLAMP (span->weight, 0.0, 1.0) };
-
-      if (tag == NULL)
-        tag = gtk_text_buffer_create_tag (buffer, name, NULL);
-      g_object_set (tag, "background-rgba", &colour, "weight", PANGO_WEIGHT_BOLD, NULL);
-      gtk_text_buffer_get_iter_at_offset (buffer, &start, (int) span->start);
-      gtk_text_buffer_get_iter_at_offset (buffer, &end, (int) span->end);
-      gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
-    }
-
+  cs_span_text_show (self->text_view, cs_case_get_subject_text (self->kase), cs_case_get_spans (self->kase));
   gtk_stack_set_visible_child_name (self->evidence_stack, "text");
   self->settled = TRUE;
 }
