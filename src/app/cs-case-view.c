@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "cs-case-view.h"
@@ -25,6 +27,7 @@ struct _CsCaseView
   GtkStack       *stack;
   GtkLabel       *title_label;
   GtkLabel       *meta_label;
+  GtkPaned       *evidence_paned;
   GtkStack       *evidence_stack;
   GtkPicture     *picture;
   CsImageView    *image_view;
@@ -272,23 +275,77 @@ show_text (CsCaseView *self)
   self->settled = TRUE;
 }
 
-static gboolean
-is_attributed (CsCase     *kase,
-               const char *name)
+static int
+compare_descending (const double *a,
+                    const double *b)
+{
+  return (*a < *b) - (*a > *b);
+}
+
+static const CsAttribution *
+find_attribution (CsCase     *kase,
+                  const char *name)
 {
   GPtrArray *attributions = cs_case_get_attributions (kase);
 
   for (guint i = 0; i < attributions->len; i++)
-    if (g_str_equal (((CsAttribution *) g_ptr_array_index (attributions, i))->feature, name))
-      return TRUE;
-  return FALSE;
+    {
+      const CsAttribution *attribution = g_ptr_array_index (attributions, i);
+      if (g_str_equal (attribution->feature, name))
+        return attribution;
+    }
+  return NULL;
+}
+
+/* "▲ +0.42" towards the model's answer, "▼ −0.13" away from it: the arrow and
+ * the sign tell them apart without colour. */
+static GtkWidget *
+attribution_chip (const CsAttribution *attribution)
+{
+  gboolean towards = attribution->value >= 0;
+  /* Two decimals, or three for a weight that would otherwise read 0.00. */
+  g_autofree char *text = g_strdup_printf (fabs (attribution->value) < 0.005 ? "%s %s%.3f" : "%s %s%.2f",
+                                           towards ? "▲" : "▼", towards ? "+" : "−", fabs (attribution->value));
+  GtkWidget *chip = gtk_label_new (text);
+
+  gtk_widget_add_css_class (chip, "attribution-chip");
+  gtk_widget_add_css_class (chip, towards ? "towards" : "away");
+  gtk_widget_add_css_class (chip, "numeric");
+  gtk_widget_set_tooltip_text (chip, towards ? _("Pushed the model towards its answer")
+                                             : _("Pushed the model away from its answer"));
+  gtk_widget_set_halign (chip, GTK_ALIGN_START);
+  gtk_widget_set_valign (chip, GTK_ALIGN_CENTER);
+  return chip;
+}
+
+/* The magnitude of the fifth strongest attribution: fields at or above it are
+ * the ones the model weighed most. */
+#define STRONGEST_FIELDS 5
+
+static double
+strong_attribution_cut (CsCase *kase)
+{
+  GPtrArray *attributions = cs_case_get_attributions (kase);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < attributions->len; i++)
+    {
+      double size = fabs (((CsAttribution *) g_ptr_array_index (attributions, i))->value);
+      g_array_append_val (sizes, size);
+    }
+  if (sizes->len == 0)
+    return INFINITY;
+  g_array_sort (sizes, (GCompareFunc) compare_descending);
+  return g_array_index (sizes, double, MIN (sizes->len, STRONGEST_FIELDS) - 1);
 }
 
 static void
 show_fields (CsCaseView *self)
 {
   GPtrArray *fields = cs_case_get_subject_fields (self->kase);
+  double cut = strong_attribution_cut (self->kase);
   GtkWidget *child;
+  guint marked = 0;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->fields_grid))) != NULL)
     gtk_grid_remove (self->fields_grid, child);
@@ -296,21 +353,63 @@ show_fields (CsCaseView *self)
   for (guint i = 0; i < fields->len; i++)
     {
       CsField *field = g_ptr_array_index (fields, i);
+      const CsAttribution *attribution = find_attribution (self->kase, field->name);
       GtkWidget *name = gtk_label_new (field->name);
       GtkWidget *value = gtk_label_new (field->display);
+      int row = (int) i + 1;
 
       gtk_label_set_xalign (GTK_LABEL (name), 0);
       gtk_label_set_xalign (GTK_LABEL (value), 0);
+      gtk_label_set_wrap (GTK_LABEL (value), TRUE);
       gtk_label_set_selectable (GTK_LABEL (value), TRUE);
-      gtk_widget_add_css_class (name, "dim-label");
-      if (is_attributed (self->kase, field->name))
+      gtk_widget_add_css_class (value, "numeric");
+      gtk_widget_add_css_class (name, "field-name");
+      gtk_grid_attach (self->fields_grid, name, 0, row, 1, 1);
+      gtk_grid_attach (self->fields_grid, value, 1, row, 1, 1);
+      if (attribution != NULL)
         {
-          gtk_widget_add_css_class (name, "heading");
-          gtk_widget_add_css_class (value, "heading");
+          g_autofree char *description = NULL;
+
+          GtkWidget *chip = attribution_chip (attribution);
+
+          if (fabs (attribution->value) >= cut && fabs (attribution->value) > 0)
+            {
+              gtk_widget_add_css_class (name, "attributed");
+              gtk_widget_add_css_class (value, "attributed");
+              marked++;
+            }
+          else
+            gtk_widget_add_css_class (name, "dim-label");
+          gtk_widget_set_hexpand (chip, TRUE);
+          gtk_grid_attach (self->fields_grid, chip, 2, row, 1, 1);
+          description = g_strdup_printf (_("%s: %s, weighed by the model at %+.2f"), field->name, field->display,
+                                         attribution->value);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                          description, -1);
         }
-      gtk_grid_attach (self->fields_grid, name, 0, (int) i, 1, 1);
-      gtk_grid_attach (self->fields_grid, value, 1, (int) i, 1, 1);
+      else
+        gtk_widget_add_css_class (name, "dim-label");
     }
+
+  {
+    g_autofree char *caption = g_strdup_printf (ngettext ("%u field as received.", "%u fields as received.",
+                                                         fields->len), fields->len);
+
+    if (marked > 0)
+      {
+        g_autofree char *received = g_steal_pointer (&caption);
+        caption = g_strconcat (received, " ", _("Fields in bold weighed most in the model’s answer; "
+                                                "▲ pushed towards it, ▼ away from it."), NULL);
+      }
+    GtkWidget *label = gtk_label_new (caption);
+
+    gtk_label_set_xalign (GTK_LABEL (label), 0);
+    gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+    gtk_widget_add_css_class (label, "caption");
+    gtk_widget_add_css_class (label, "dim-label");
+    gtk_widget_set_margin_bottom (label, 6);
+    gtk_grid_attach (self->fields_grid, label, 0, 0, 3, 1);
+  }
 
   gtk_stack_set_visible_child_name (self->evidence_stack, "fields");
   self->settled = TRUE;
@@ -642,6 +741,7 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, stack);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, title_label);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, meta_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_paned);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_stack);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, picture);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, image_view);
@@ -698,6 +798,7 @@ cs_case_view_init (CsCaseView *self)
         g_settings_bind (self->settings, "heatmap-visible", self->image_view, "heatmap-visible", G_SETTINGS_BIND_DEFAULT);
         g_settings_bind (self->settings, "heatmap-opacity", self->image_view, "heatmap-opacity", G_SETTINGS_BIND_DEFAULT);
         g_settings_bind (self->settings, "heatmap-threshold", self->image_view, "heatmap-threshold", G_SETTINGS_BIND_DEFAULT);
+        g_settings_bind (self->settings, "evidence-pane-width", self->evidence_paned, "position", G_SETTINGS_BIND_DEFAULT);
       }
   }
 }
