@@ -1568,12 +1568,52 @@ test_import (Fixture       *f,
   m = metrics (f, "imp");
   g_assert_cmpint (i_at (m, "predictions"), ==, 3);
 
+  /* --as-of moves a data set made then to now: each case keeps its age and its time left. */
+  {
+    g_autofree char *dated = g_build_filename (dir, "dated.jsonl", NULL);
+    g_autoptr(JsonNode) dated_claim = NULL;
+    g_autoptr(JsonNode) kase = NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autoptr(GDateTime) created = NULL;
+    g_autoptr(GDateTime) due = NULL;
+    g_autofree char *case_path = NULL;
+
+    write_file (dir, "dated.jsonl",
+                "{\"queue\": \"imp\", \"created_at\": \"2026-01-01T00:00:00Z\", \"due_at\": \"2026-01-01T10:00:00Z\","
+                " \"subject\": {\"kind\": \"text\", \"title\": \"Dated\", \"text\": \"t\"},"
+                " \"model\": {\"name\": \"m\"}, \"prediction\": {\"label\": \"y\", \"confidence\": 0.2}}\n", -1);
+    g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "import", "--predictions", dated,
+                                         "--as-of", "2026-01-01T02:00:00Z", NULL), ==, 0);
+    g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "import", "--predictions", dated,
+                                         "--as-of", "yesterday", NULL), ==, 2);
+    /* The good line's case and the dated one are still to claim; find the dated one. */
+    dated_claim = claim (f, f->r1, "imp", 10);
+    g_assert_cmpuint (len_at (dated_claim, "claimed"), ==, 2);
+    for (guint i = 0; i < 2 && kase == NULL; i++)
+      {
+        g_autofree char *index = g_strdup_printf ("claimed.%u", i);
+        g_autoptr(JsonNode) candidate = NULL;
+
+        g_free (case_path);
+        case_path = g_strdup_printf ("/api/v1/cases/%s", s_at (dated_claim, index));
+        candidate = http (f, "GET", case_path, f->r1, NULL, SOUP_STATUS_OK);
+        if (g_strcmp0 (s_at (candidate, "subject.title"), "Dated") == 0)
+          kase = g_steal_pointer (&candidate);
+      }
+    g_assert_nonnull (kase);
+    created = g_date_time_new_from_iso8601 (s_at (kase, "created_at"), NULL);
+    due = g_date_time_new_from_iso8601 (s_at (kase, "due_at"), NULL);
+    /* Made two hours ago, due in eight (a minute either way for the run itself). */
+    g_assert_cmpint (ABS (g_date_time_difference (now, created) - 2 * G_TIME_SPAN_HOUR), <, G_TIME_SPAN_MINUTE);
+    g_assert_cmpint (ABS (g_date_time_difference (due, now) - 8 * G_TIME_SPAN_HOUR), <, G_TIME_SPAN_MINUTE);
+  }
+
   /* Usage. */
   g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "import", NULL), ==, 2);
 
   {
     g_autoptr(GFile) root = g_file_new_for_path (dir);
-    const char *names[] = { "assets/scan.png", "assets", "queues.json", "predictions.jsonl", "good.jsonl" };
+    const char *names[] = { "assets/scan.png", "assets", "queues.json", "predictions.jsonl", "good.jsonl", "dated.jsonl" };
 
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
       {

@@ -21,6 +21,7 @@ typedef struct
   GHashTable *queues;           /* id → CsQueue */
   GHashTable *counts;           /* queue id → Counts */
   const char *predictions_file;
+  GTimeSpan   shift;          /* added to created_at and due_at: --as-of */
   guint       failed;
 } Import;
 
@@ -224,6 +225,41 @@ flush (Import     *import,
   return TRUE;
 }
 
+/* Moves a data set made at one time to another: a demo's cases keep their
+ * ages and their time left, as if it had been made just now. */
+static gboolean
+shift_times (JsonNode   *node,
+             GTimeSpan   shift,
+             GError    **error)
+{
+  static const char *members[] = { "created_at", "due_at" };
+  JsonObject *object;
+
+  if (shift == 0 || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  object = json_node_get_object (node);
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      JsonNode *member = json_object_get_member (object, members[i]);
+      g_autoptr(GDateTime) at = NULL;
+      g_autoptr(GDateTime) moved = NULL;
+      g_autofree char *text = NULL;
+
+      if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
+        continue;
+      at = g_date_time_new_from_iso8601 (json_node_get_string (member), NULL);
+      if (at == NULL)
+        {
+          g_set_error (error, CSD_ERROR, CSD_ERROR_MALFORMED, "%s is not an ISO 8601 time", members[i]);
+          return FALSE;
+        }
+      moved = g_date_time_add (at, shift);
+      text = g_date_time_format_iso8601 (moved);
+      json_object_set_string_member (object, members[i], text);
+    }
+  return TRUE;
+}
+
 static gboolean
 load_predictions (Import      *import,
                   GError     **error)
@@ -269,6 +305,7 @@ load_predictions (Import      *import,
 
       now = g_date_time_new_now_utc ();
       if ((node = cs_json_parse (text, strlen (text), &local_error)) == NULL ||
+          !shift_times (node, import->shift, &local_error) ||
           (item = csd_ingest_prepare (import->storage, import->queues, node, now,
                                       csd_routing_random_default, NULL, &local_error)) == NULL)
         {
@@ -314,8 +351,10 @@ csd_import_run (CsdStorage  *storage,
                 const char  *queues_file,
                 const char  *predictions_file,
                 const char  *assets_dir,
+                GDateTime   *as_of,
                 GError     **error)
 {
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   Import import = {
     .storage = storage,
     .assets_dest = g_build_filename (data_dir, "assets", NULL),
@@ -323,6 +362,7 @@ csd_import_run (CsdStorage  *storage,
     .queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref),
     .counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
     .predictions_file = predictions_file,
+    .shift = as_of != NULL ? g_date_time_difference (now, as_of) : 0,
   };
   gboolean ok = TRUE;
 

@@ -24,6 +24,7 @@ gboolean csd_import_run (CsdStorage  *storage,
                          const char  *queues_file,
                          const char  *predictions_file,
                          const char  *assets_dir,
+                         GDateTime   *as_of,
                          GError     **error);
 
 G_END_DECLS

@@ -315,10 +315,15 @@ cmd_import (int    argc,
   g_autofree char *queues = NULL;
   g_autofree char *predictions = NULL;
   g_autofree char *assets = NULL;
+  g_autofree char *as_of_text = NULL;
+  g_autoptr(GDateTime) as_of = NULL;
   GOptionEntry entries[] = {
     { "queues", 0, 0, G_OPTION_ARG_FILENAME, &queues, "Queues to create or replace: {\"queues\": [...]}", "FILE.json" },
     { "predictions", 0, 0, G_OPTION_ARG_FILENAME, &predictions, "Predictions, one JSON object a line", "FILE.jsonl" },
     { "assets", 0, 0, G_OPTION_ARG_FILENAME, &assets, "Where the predictions' assets are", "DIR" },
+    { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of_text,
+      "The time the data set was made: created_at and due_at move by the time since, so that cases keep their age and time left",
+      "ISO8601" },
     { NULL }
   };
   g_autoptr(CsdStorage) storage = NULL;
@@ -332,10 +337,12 @@ cmd_import (int    argc,
     return usage_error ("import", "unexpected arguments");
   if (queues == NULL && predictions == NULL)
     return usage_error ("import", "give --queues, --predictions or both");
+  if (as_of_text != NULL && (as_of = g_date_time_new_from_iso8601 (as_of_text, NULL)) == NULL)
+    return usage_error ("import", "--as-of takes an ISO 8601 time with its zone, such as 2026-11-24T08:00:00Z");
 
   if ((storage = open_storage (&error)) == NULL)
     return fail (error);
-  if (!csd_import_run (storage, opt_data, queues, predictions, assets, &error))
+  if (!csd_import_run (storage, opt_data, queues, predictions, assets, as_of, &error))
     {
       if (error != NULL)
         return fail (error);
