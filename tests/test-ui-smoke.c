@@ -424,6 +424,56 @@ test_narrow_window_folds_the_queue (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The reviewer keeps a rationale as a quick phrase, and forgets one. */
+static void
+test_quick_phrases_are_kept (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.countersign.Countersign");
+  GtkWidget *panel = g_object_ref_sink (g_object_new (CS_TYPE_DECISION_PANEL, NULL));
+  g_auto(GStrv) phrases = NULL;
+
+  g_settings_reset (settings, "quick-rationales");
+  phrases = g_settings_get_strv (settings, "quick-rationales");
+  g_assert_cmpuint (g_strv_length (phrases), ==, 5);
+
+  /* Nothing written: nothing to keep. */
+  g_assert_false (cs_decision_panel_keep_phrase (CS_DECISION_PANEL (panel)));
+  gtk_widget_activate_action (panel, "panel.keep-phrase", NULL);
+  g_strfreev (g_steal_pointer (&phrases));
+  phrases = g_settings_get_strv (settings, "quick-rationales");
+  g_assert_cmpuint (g_strv_length (phrases), ==, 5);
+
+  cs_decision_panel_set_rationale (CS_DECISION_PANEL (panel), "  Seen on dermoscopy: regular network.  ");
+  g_assert_true (gtk_widget_activate_action (panel, "panel.keep-phrase", NULL));
+  g_strfreev (g_steal_pointer (&phrases));
+  phrases = g_settings_get_strv (settings, "quick-rationales");
+  g_assert_cmpuint (g_strv_length (phrases), ==, 6);
+  g_assert_cmpstr (phrases[5], ==, "Seen on dermoscopy: regular network.");
+
+  /* Kept once only; past twelve the oldest goes. */
+  g_assert_true (cs_decision_panel_keep_phrase (CS_DECISION_PANEL (panel)));
+  for (int i = 0; i < 8; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Phrase number %d.", i);
+      cs_decision_panel_set_rationale (CS_DECISION_PANEL (panel), text);
+      g_assert_true (cs_decision_panel_keep_phrase (CS_DECISION_PANEL (panel)));
+    }
+  g_strfreev (g_steal_pointer (&phrases));
+  phrases = g_settings_get_strv (settings, "quick-rationales");
+  g_assert_cmpuint (g_strv_length (phrases), ==, 12);
+  g_assert_cmpstr (phrases[11], ==, "Phrase number 7.");
+  g_assert_false (g_strv_contains ((const char * const *) phrases, "Consistent with the model’s evidence."));
+
+  g_assert_true (gtk_widget_activate_action (panel, "panel.forget-phrase", "s", "Phrase number 3."));
+  g_strfreev (g_steal_pointer (&phrases));
+  phrases = g_settings_get_strv (settings, "quick-rationales");
+  g_assert_cmpuint (g_strv_length (phrases), ==, 11);
+  g_assert_false (g_strv_contains ((const char * const *) phrases, "Phrase number 3."));
+
+  g_settings_reset (settings, "quick-rationales");
+  g_object_unref (panel);
+}
+
 static GtkWidget *
 find_section (GtkWidget *widget)
 {
@@ -493,6 +543,7 @@ main (int   argc,
   g_test_add_func ("/ui/conflict", test_conflict_is_shown_and_dismissed);
   g_test_add_func ("/ui/window-state", test_window_state_is_kept);
   g_test_add_func ("/ui/narrow-window", test_narrow_window_folds_the_queue);
+  g_test_add_func ("/ui/quick-phrases", test_quick_phrases_are_kept);
   g_test_add_func ("/ui/shortcuts", test_shortcuts);
   status = g_test_run ();
   g_clear_object (&app);

@@ -7,6 +7,8 @@
 #include "cs-decision-panel.h"
 
 #define MAX_LABEL_KEYS 9
+/* Enough to choose from at a glance. */
+#define MAX_PHRASES 12
 
 struct _CsDecisionPanel
 {
@@ -27,6 +29,8 @@ struct _CsDecisionPanel
   GtkLabel         *rationale_hint;
   GtkTextView      *rationale_view;
   GtkLabel         *error_label;
+  GSettings        *settings;
+  GSimpleAction    *keep_action;
 };
 
 G_DEFINE_FINAL_TYPE (CsDecisionPanel, cs_decision_panel, ADW_TYPE_BIN)
@@ -286,6 +290,104 @@ phrase_activated (GSimpleAction *action,
   cs_decision_panel_focus_rationale (self);
 }
 
+/* The reviewer's own phrases: kept in their settings, newest last. */
+static void
+rebuild_phrases (CsDecisionPanel *self)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) phrases_section = g_menu_new ();
+  g_autoptr(GMenu) keep_section = g_menu_new ();
+  g_autoptr(GMenu) forget_menu = g_menu_new ();
+  g_auto(GStrv) phrases = NULL;
+
+  if (self->settings == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->phrases_button), FALSE);
+      return;
+    }
+
+  phrases = g_settings_get_strv (self->settings, "quick-rationales");
+  for (guint i = 0; phrases[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (phrases[i], NULL);
+      g_autoptr(GMenuItem) forget = g_menu_item_new (phrases[i], NULL);
+
+      g_menu_item_set_action_and_target_value (item, "panel.phrase", g_variant_new_string (phrases[i]));
+      g_menu_append_item (phrases_section, item);
+      g_menu_item_set_action_and_target_value (forget, "panel.forget-phrase", g_variant_new_string (phrases[i]));
+      g_menu_append_item (forget_menu, forget);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (phrases_section));
+  g_menu_append (keep_section, _("_Keep This Rationale as a Phrase"), "panel.keep-phrase");
+  if (phrases[0] != NULL)
+    g_menu_append_submenu (keep_section, _("_Forget a Phrase"), G_MENU_MODEL (forget_menu));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (keep_section));
+  gtk_menu_button_set_menu_model (self->phrases_button, G_MENU_MODEL (menu));
+  gtk_widget_set_visible (GTK_WIDGET (self->phrases_button), TRUE);
+}
+
+static void
+update_keep_action (CsDecisionPanel *self)
+{
+  g_autofree char *current = cs_decision_panel_dup_rationale (self);
+
+  g_simple_action_set_enabled (self->keep_action, *g_strstrip (current) != '\0');
+}
+
+gboolean
+cs_decision_panel_keep_phrase (CsDecisionPanel *self)
+{
+  g_autofree char *current = NULL;
+  g_auto(GStrv) phrases = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) kept = NULL;
+  guint n, first;
+
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), FALSE);
+
+  current = cs_decision_panel_dup_rationale (self);
+  if (self->settings == NULL || *g_strstrip (current) == '\0')
+    return FALSE;
+
+  phrases = g_settings_get_strv (self->settings, "quick-rationales");
+  if (g_strv_contains ((const char * const *) phrases, current))
+    return TRUE;
+  /* The oldest phrase makes room for the newest. */
+  n = g_strv_length (phrases);
+  first = n + 1 > MAX_PHRASES ? n + 1 - MAX_PHRASES : 0;
+  for (guint i = first; i < n; i++)
+    g_strv_builder_add (builder, phrases[i]);
+  g_strv_builder_add (builder, current);
+  kept = g_strv_builder_end (builder);
+  return g_settings_set_strv (self->settings, "quick-rationales", (const char * const *) kept);
+}
+
+static void
+keep_phrase_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  cs_decision_panel_keep_phrase (CS_DECISION_PANEL (user_data));
+}
+
+static void
+forget_phrase_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CsDecisionPanel *self = user_data;
+  const char *phrase = g_variant_get_string (parameter, NULL);
+  g_auto(GStrv) phrases = g_settings_get_strv (self->settings, "quick-rationales");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) kept = NULL;
+
+  for (guint i = 0; phrases[i] != NULL; i++)
+    if (!g_str_equal (phrases[i], phrase))
+      g_strv_builder_add (builder, phrases[i]);
+  kept = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "quick-rationales", (const char * const *) kept);
+}
+
 /* The quick phrases come from the reviewer's settings, when the schema is there. */
 static void
 setup_phrases (CsDecisionPanel *self)
@@ -294,28 +396,36 @@ setup_phrases (CsDecisionPanel *self)
   g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, "io.github.countersign.Countersign", TRUE) : NULL;
   g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
   g_autoptr(GSimpleAction) action = g_simple_action_new ("phrase", G_VARIANT_TYPE_STRING);
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GSettings) settings = NULL;
-  g_auto(GStrv) phrases = NULL;
+  g_autoptr(GSimpleAction) forget = g_simple_action_new ("forget-phrase", G_VARIANT_TYPE_STRING);
 
   g_signal_connect (action, "activate", G_CALLBACK (phrase_activated), self);
   g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+  g_signal_connect (forget, "activate", G_CALLBACK (forget_phrase_activated), self);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (forget));
+  self->keep_action = g_simple_action_new ("keep-phrase", NULL);
+  g_signal_connect (self->keep_action, "activate", G_CALLBACK (keep_phrase_activated), self);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (self->keep_action));
   gtk_widget_insert_action_group (GTK_WIDGET (self), "panel", G_ACTION_GROUP (group));
 
   if (schema != NULL)
     {
-      settings = g_settings_new_full (schema, NULL, NULL);
-      phrases = g_settings_get_strv (settings, "quick-rationales");
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      g_signal_connect_object (self->settings, "changed::quick-rationales", G_CALLBACK (rebuild_phrases), self,
+                               G_CONNECT_SWAPPED);
     }
-  for (guint i = 0; phrases != NULL && phrases[i] != NULL; i++)
-    {
-      g_autoptr(GMenuItem) item = g_menu_item_new (phrases[i], NULL);
+  rebuild_phrases (self);
+  update_keep_action (self);
+}
 
-      g_menu_item_set_action_and_target_value (item, "panel.phrase", g_variant_new_string (phrases[i]));
-      g_menu_append_item (menu, item);
-    }
-  gtk_menu_button_set_menu_model (self->phrases_button, G_MENU_MODEL (menu));
-  gtk_widget_set_visible (GTK_WIDGET (self->phrases_button), phrases != NULL && phrases[0] != NULL);
+static void
+cs_decision_panel_dispose (GObject *object)
+{
+  CsDecisionPanel *self = CS_DECISION_PANEL (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->keep_action);
+
+  G_OBJECT_CLASS (cs_decision_panel_parent_class)->dispose (object);
 }
 
 static void
@@ -336,6 +446,7 @@ cs_decision_panel_class_init (CsDecisionPanelClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = cs_decision_panel_dispose;
   object_class->finalize = cs_decision_panel_finalize;
 
   /* The reviewer asks to record the decision the panel holds. */
@@ -366,6 +477,8 @@ cs_decision_panel_init (CsDecisionPanel *self)
   g_signal_connect_swapped (self->escalate_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->rationale_view), "changed",
                             G_CALLBACK (update_hint), self);
+  g_signal_connect_swapped (gtk_text_view_get_buffer (self->rationale_view), "changed",
+                            G_CALLBACK (update_keep_action), self);
   cs_policy_init_default (&self->policy);
   setup_phrases (self);
 }

@@ -34,4 +34,8 @@ void         cs_decision_panel_focus_rationale (CsDecisionPanel *self);
 void         cs_decision_panel_set_error       (CsDecisionPanel *self,
                                                 const char      *message);
 
+/* Keeps the rationale written so far among the reviewer's quick phrases
+ * (the oldest goes past 12). FALSE when there is nothing to keep. */
+gboolean     cs_decision_panel_keep_phrase (CsDecisionPanel *self);
+
 G_END_DECLS
