@@ -9,6 +9,7 @@
 #include "cs-case-view.h"
 #include "cs-decision-panel.h"
 #include "cs-evidence-loader.h"
+#include "cs-explanation-panel.h"
 #include "cs-image-view.h"
 #include "cs-span-text.h"
 
@@ -35,11 +36,7 @@ struct _CsCaseView
   GtkTextView    *text_view;
   GtkGrid        *fields_grid;
   AdwStatusPage  *evidence_status;
-  GtkLabel       *prediction_label;
-  GtkLevelBar    *confidence_bar;
-  GtkLabel       *alternatives_label;
-  GtkLabel       *summary_label;
-  GtkLabel       *context_label;
+  CsExplanationPanel *explanation_panel;
   CsDecisionPanel *decision_panel;
   GtkWidget      *conflict_box;
   GtkLabel       *conflict_label;
@@ -55,25 +52,20 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CsCaseView, cs_case_view, ADW_TYPE_BIN)
 
-static char *
+static const char *
 trigger_in_words (CsCase *kase)
 {
-  const char *detail = cs_case_get_trigger_detail (kase);
-  const char *kind;
-
   switch (cs_case_get_trigger_kind (kase))
     {
-    case CS_TRIGGER_LOW_CONFIDENCE: kind = _("Low confidence"); break;
-    case CS_TRIGGER_FAIRNESS: kind = _("Fairness flag"); break;
-    case CS_TRIGGER_COMPLIANCE_KEYWORD: kind = _("Compliance keyword"); break;
-    case CS_TRIGGER_ANOMALY: kind = _("Anomaly"); break;
-    case CS_TRIGGER_RANDOM_AUDIT: kind = _("Random audit"); break;
-    case CS_TRIGGER_OVERDUE: kind = _("Overdue elsewhere"); break;
+    case CS_TRIGGER_LOW_CONFIDENCE: return _("Low confidence");
+    case CS_TRIGGER_FAIRNESS: return _("Fairness flag");
+    case CS_TRIGGER_COMPLIANCE_KEYWORD: return _("Compliance keyword");
+    case CS_TRIGGER_ANOMALY: return _("Anomaly");
+    case CS_TRIGGER_RANDOM_AUDIT: return _("Random audit");
+    case CS_TRIGGER_OVERDUE: return _("Overdue elsewhere");
     case CS_TRIGGER_OTHER:
-    default: kind = _("Escalated"); break;
+    default: return _("Sent for review");
     }
-
-  return detail ? g_strdup_printf ("%s: %s", kind, detail) : g_strdup (kind);
 }
 
 static gboolean
@@ -419,46 +411,16 @@ static void
 show_case (CsCaseView *self)
 {
   CsCase *kase = self->kase;
-  GPtrArray *alternatives = cs_case_get_alternatives (kase);
-  GPtrArray *context = cs_case_get_context (kase);
-  g_autofree char *trigger = trigger_in_words (kase);
+  const char *trigger = trigger_in_words (kase);
   g_autofree char *meta = NULL;
-  g_autofree char *prediction = NULL;
-  g_autoptr(GString) alts = g_string_new (NULL);
-  g_autoptr(GString) ctx = g_string_new (NULL);
   CsLocalState state = CS_LOCAL_NEW;
   gboolean decidable;
 
   gtk_label_set_label (self->title_label, cs_case_get_title (kase));
-  meta = g_strdup_printf ("%s · %s · %s %s", cs_case_get_queue (kase), trigger,
-                          cs_case_get_model_name (kase),
-                          cs_case_get_model_version (kase) ? cs_case_get_model_version (kase) : "");
+  /* The line under the title says what the case is; the explanation panel says why it is here. */
+  meta = g_strdup_printf ("%s · %s · %s", cs_case_get_id (kase), cs_case_get_queue (kase), trigger);
   gtk_label_set_label (self->meta_label, meta);
-
-  prediction = g_strdup_printf (_("%s — %.0f%% confident"), cs_case_get_predicted_label (kase),
-                                cs_case_get_confidence (kase) * 100);
-  gtk_label_set_label (self->prediction_label, prediction);
-  gtk_level_bar_set_value (self->confidence_bar, cs_case_get_confidence (kase));
-
-  for (guint i = 0; i < alternatives->len; i++)
-    {
-      CsAlternative *alt = g_ptr_array_index (alternatives, i);
-      g_string_append_printf (alts, "%s%s %.0f%%", i ? ", " : _("Alternatives: "), alt->label, alt->confidence * 100);
-    }
-  gtk_label_set_label (self->alternatives_label, alts->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->alternatives_label), alts->len > 0);
-
-  gtk_label_set_label (self->summary_label, cs_case_get_summary (kase) ? cs_case_get_summary (kase) : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->summary_label), cs_case_get_summary (kase) != NULL);
-
-  for (guint i = 0; i < context->len; i++)
-    {
-      CsField *field = g_ptr_array_index (context, i);
-      g_string_append_printf (ctx, "%s%s: %s", i ? "\n" : "", field->name, field->display);
-    }
-  gtk_label_set_label (self->context_label, ctx->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->context_label), ctx->len > 0);
-
+  cs_explanation_panel_set_case (self->explanation_panel, kase);
 
   cs_store_get_local_state (cs_sync_get_store (self->sync), cs_case_get_id (kase), &state);
   /* After a conflict a new decision only makes sense on a case still open, or
@@ -518,6 +480,7 @@ cs_case_view_set_case_id (CsCaseView *self,
 
   if (case_id == NULL || self->sync == NULL)
     {
+      cs_explanation_panel_set_case (self->explanation_panel, NULL);
       gtk_stack_set_visible_child_name (self->stack, "none");
       self->settled = TRUE;
       return;
@@ -748,16 +711,13 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, text_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, fields_grid);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_status);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, prediction_label);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, confidence_bar);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, alternatives_label);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, summary_label);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, context_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, explanation_panel);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_panel);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_box);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_label);
 
   g_type_ensure (CS_TYPE_DECISION_PANEL);
+  g_type_ensure (CS_TYPE_EXPLANATION_PANEL);
   g_type_ensure (CS_TYPE_IMAGE_VIEW);
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
   gtk_widget_class_install_action (widget_class, "case.submit", NULL, submit_activated);
