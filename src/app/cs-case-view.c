@@ -8,12 +8,10 @@
 
 #include "cs-case-view.h"
 #include "cs-decision-panel.h"
-#include "cs-evidence-loader.h"
+#include "cs-document-view.h"
 #include "cs-explanation-panel.h"
 #include "cs-image-view.h"
 #include "cs-span-text.h"
-
-#define EVIDENCE_MAX_SIDE 2048
 
 struct _CsCaseView
 {
@@ -30,7 +28,7 @@ struct _CsCaseView
   GtkLabel       *meta_label;
   GtkPaned       *evidence_paned;
   GtkStack       *evidence_stack;
-  GtkPicture     *picture;
+  CsDocumentView *document_view;
   CsImageView    *image_view;
   GSettings      *settings;
   GtkTextView    *text_view;
@@ -128,44 +126,21 @@ set_evidence_message (CsCaseView *self,
   gtk_stack_set_visible_child_name (self->evidence_stack, "message");
 }
 
-static void
-evidence_loaded_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(CsCaseView) self = user_data;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
-
-  texture = cs_evidence_load_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self->settled = TRUE;
-  if (texture == NULL)
-    {
-      set_evidence_message (self, "dialog-warning-symbolic", _("Evidence Cannot Be Shown"), error->message);
-      return;
-    }
-
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
-  gtk_stack_set_visible_child_name (self->evidence_stack, "picture");
-}
-
-/* Images go to the tiled view, which decodes off the main thread; documents
- * are rendered by the evidence loader. */
+/* Images go to the tiled view and documents to the page view; each decodes
+ * off the main thread and checks the file against the case's hash first. */
 static void
 load_evidence_file (CsCaseView *self,
                     const char *path)
 {
-  if (cs_case_get_subject_kind (self->kase) == CS_SUBJECT_IMAGE)
-    {
-      cs_image_view_load_file (self->image_view, path, cs_case_get_subject_asset (self->kase)->sha256);
-      return;
-    }
+  const char *sha256 = cs_case_get_subject_asset (self->kase)->sha256;
 
-  cs_evidence_load_async (path, cs_case_get_subject_asset (self->kase), cs_case_get_regions (self->kase),
-                          EVIDENCE_MAX_SIDE, self->cancellable, evidence_loaded_cb, g_object_ref (self));
+  if (cs_case_get_subject_kind (self->kase) == CS_SUBJECT_IMAGE)
+    cs_image_view_load_file (self->image_view, path, sha256);
+  else
+    {
+      cs_document_view_set_regions (self->document_view, cs_case_get_regions (self->kase));
+      cs_document_view_load_file (self->document_view, path, sha256);
+    }
 }
 
 static void
@@ -243,6 +218,27 @@ image_state_cb (CsCaseView *self)
 }
 
 static void
+document_state_cb (CsCaseView *self)
+{
+  switch (cs_document_view_get_state (self->document_view))
+    {
+    case CS_DOCUMENT_VIEW_STATE_READY:
+      self->settled = TRUE;
+      gtk_stack_set_visible_child_name (self->evidence_stack, "document");
+      break;
+    case CS_DOCUMENT_VIEW_STATE_ERROR:
+      self->settled = TRUE;
+      set_evidence_message (self, "dialog-warning-symbolic", _("Evidence Cannot Be Shown"),
+                            cs_document_view_get_error_message (self->document_view));
+      break;
+    case CS_DOCUMENT_VIEW_STATE_EMPTY:
+    case CS_DOCUMENT_VIEW_STATE_LOADING:
+    default:
+      break;
+    }
+}
+
+static void
 show_subject_asset (CsCaseView *self)
 {
   const CsAsset *asset = cs_case_get_subject_asset (self->kase);
@@ -251,7 +247,6 @@ show_subject_asset (CsCaseView *self)
   if (cs_case_get_subject_kind (self->kase) == CS_SUBJECT_IMAGE)
     show_explanation_overlays (self);
 
-  gtk_picture_set_paintable (self->picture, NULL);
   set_evidence_message (self, "content-loading-symbolic", _("Opening the Evidence…"), NULL);
   if (path != NULL)
     load_evidence_file (self, path);
@@ -535,6 +530,13 @@ cs_case_view_get_image_view (CsCaseView *self)
   return self->image_view;
 }
 
+CsDocumentView *
+cs_case_view_get_document_view (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), NULL);
+  return self->document_view;
+}
+
 const char *
 cs_case_view_get_evidence_page (CsCaseView *self)
 {
@@ -706,7 +708,7 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, meta_label);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_paned);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_stack);
-  gtk_widget_class_bind_template_child (widget_class, CsCaseView, picture);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, document_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, image_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, text_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, fields_grid);
@@ -719,6 +721,7 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   g_type_ensure (CS_TYPE_DECISION_PANEL);
   g_type_ensure (CS_TYPE_EXPLANATION_PANEL);
   g_type_ensure (CS_TYPE_IMAGE_VIEW);
+  g_type_ensure (CS_TYPE_DOCUMENT_VIEW);
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
   gtk_widget_class_install_action (widget_class, "case.submit", NULL, submit_activated);
   gtk_widget_class_install_action (widget_class, "case.dismiss", NULL, dismiss_activated);
@@ -746,6 +749,8 @@ cs_case_view_init (CsCaseView *self)
   self->settled = TRUE;
   g_signal_connect_object (self->decision_panel, "submit", G_CALLBACK (cs_case_view_submit), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->image_view, "notify::state", G_CALLBACK (image_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->document_view, "notify::state", G_CALLBACK (document_state_cb), self,
+                           G_CONNECT_SWAPPED);
 
   /* The reviewer's heatmap defaults; kept only where the schema is installed. */
   {

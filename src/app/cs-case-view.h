@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "cs-decision-panel.h"
+#include "cs-document-view.h"
 #include "cs-image-view.h"
 #include "cs-sync.h"
 
@@ -30,7 +31,8 @@ void         cs_case_view_set_rationale (CsCaseView *self,
 void         cs_case_view_submit        (CsCaseView *self);
 CsDecisionPanel *cs_case_view_get_decision_panel (CsCaseView *self);
 CsImageView *cs_case_view_get_image_view (CsCaseView *self);
-/* What the evidence pane shows: "image", "document", "picture", "text",
+CsDocumentView *cs_case_view_get_document_view (CsCaseView *self);
+/* What the evidence pane shows: "image", "document", "text",
  * "fields", or "message" (loading, or an error: see the message). */
 const char  *cs_case_view_get_evidence_page (CsCaseView *self);
 /* The title and description of the evidence pane's message, or NULL. */

@@ -34,6 +34,13 @@ static const CsShortcut shortcuts[] = {
   { "<Control>minus", "image.zoom-out", -1, FALSE, N_("Evidence"), N_("Zoom out") },
   { "<Control>0", "image.zoom-fit", -1, FALSE, N_("Evidence"), N_("Fit the image") },
   { "<Control>1", "image.zoom-actual", -1, FALSE, N_("Evidence"), N_("Actual size") },
+  { "Page_Down", "document.next-page", -1, FALSE, N_("Evidence"), N_("Next page (with the document focused)") },
+  { "Page_Up", "document.previous-page", -1, FALSE, N_("Evidence"), N_("Previous page") },
+  { "Home", "document.first-page", -1, FALSE, N_("Evidence"), N_("First page") },
+  { "End", "document.last-page", -1, FALSE, N_("Evidence"), N_("Last page") },
+  { "<Control>plus <Control>equal", "document.zoom-in", -1, FALSE, NULL, NULL },
+  { "<Control>minus", "document.zoom-out", -1, FALSE, NULL, NULL },
+  { "<Control>0", "document.zoom-fit", -1, FALSE, N_("Evidence"), N_("Fit the page width") },
   { "<Control>question", "win.show-shortcuts", -1, TRUE, N_("General"), N_("Keyboard shortcuts") },
   { "<Control>q", "app.quit", -1, FALSE, N_("General"), N_("Quit") },
 };
