@@ -8,7 +8,9 @@
 
 #include "cs-case-view.h"
 #include "cs-decision-panel.h"
+#include "cs-colour-bar.h"
 #include "cs-document-view.h"
+#include "cs-heatmap-controls.h"
 #include "cs-explanation-panel.h"
 #include "cs-image-view.h"
 #include "cs-span-text.h"
@@ -29,6 +31,9 @@ struct _CsCaseView
   GtkPaned       *evidence_paned;
   GtkStack       *evidence_stack;
   CsDocumentView *document_view;
+  GtkWidget      *heatmap_box;
+  CsColourBar    *colour_bar;
+  CsHeatmapControls *heatmap_controls;
   CsImageView    *image_view;
   GSettings      *settings;
   GtkTextView    *text_view;
@@ -186,6 +191,7 @@ show_explanation_overlays (CsCaseView *self)
   cs_image_view_set_regions (self->image_view, cs_case_get_regions (self->kase));
   cs_image_view_set_heatmap_grid (self->image_view, 0, 0, NULL);
   cs_image_view_set_heatmap_texture (self->image_view, NULL);
+  gtk_widget_set_visible (self->heatmap_box, heatmap != NULL);
   if (heatmap == NULL)
     return;
   if (heatmap->asset == NULL)
@@ -438,6 +444,7 @@ show_case (CsCaseView *self)
                                                : _("You have decided this case."));
 
   self->settled = FALSE;
+  gtk_widget_set_visible (self->heatmap_box, FALSE);
   switch (cs_case_get_subject_kind (kase))
     {
     case CS_SUBJECT_IMAGE:
@@ -709,6 +716,9 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_paned);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, evidence_stack);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, document_view);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, heatmap_box);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, colour_bar);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, heatmap_controls);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, image_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, text_view);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, fields_grid);
@@ -722,6 +732,8 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   g_type_ensure (CS_TYPE_EXPLANATION_PANEL);
   g_type_ensure (CS_TYPE_IMAGE_VIEW);
   g_type_ensure (CS_TYPE_DOCUMENT_VIEW);
+  g_type_ensure (CS_TYPE_COLOUR_BAR);
+  g_type_ensure (CS_TYPE_HEATMAP_CONTROLS);
   gtk_widget_class_install_action (widget_class, "case.accept", NULL, accept_activated);
   gtk_widget_class_install_action (widget_class, "case.submit", NULL, submit_activated);
   gtk_widget_class_install_action (widget_class, "case.dismiss", NULL, dismiss_activated);
@@ -752,6 +764,19 @@ cs_case_view_init (CsCaseView *self)
   g_signal_connect_object (self->document_view, "notify::state", G_CALLBACK (document_state_cb), self,
                            G_CONNECT_SWAPPED);
 
+  /* The controls and the colour bar follow the view, and the view them. */
+  {
+    const char *props[] = { "heatmap-visible", "heatmap-opacity", "heatmap-threshold", "side-by-side" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+      g_object_bind_property (self->image_view, props[i], self->heatmap_controls, props[i],
+                              G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+    g_object_bind_property (self->image_view, "heatmap-threshold", self->colour_bar, "threshold",
+                            G_BINDING_SYNC_CREATE);
+    g_object_bind_property (self->image_view, "heatmap-visible", self->colour_bar, "visible",
+                            G_BINDING_SYNC_CREATE);
+  }
+
   /* The reviewer's heatmap defaults; kept only where the schema is installed. */
   {
     GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
@@ -763,6 +788,7 @@ cs_case_view_init (CsCaseView *self)
         g_settings_bind (self->settings, "heatmap-visible", self->image_view, "heatmap-visible", G_SETTINGS_BIND_DEFAULT);
         g_settings_bind (self->settings, "heatmap-opacity", self->image_view, "heatmap-opacity", G_SETTINGS_BIND_DEFAULT);
         g_settings_bind (self->settings, "heatmap-threshold", self->image_view, "heatmap-threshold", G_SETTINGS_BIND_DEFAULT);
+        g_settings_bind (self->settings, "heatmap-side-by-side", self->image_view, "side-by-side", G_SETTINGS_BIND_DEFAULT);
         g_settings_bind (self->settings, "evidence-pane-width", self->evidence_paned, "position", G_SETTINGS_BIND_DEFAULT);
       }
   }

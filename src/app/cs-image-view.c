@@ -25,6 +25,12 @@
 #define GRID_TEXELS (4 * 1024 * 1024)
 #define GRID_MAX_CELL 64
 #define HEAT_TEXTURE_MAX_SIDE 1024
+/* Side by side: the line between the two panes, in logical pixels; and how
+ * far the image under the heatmap fades toward grey, so that the colours over
+ * black ink or white paper still read as the key's (the plain image is
+ * beside it). */
+#define PANE_GAP 2
+#define HEAT_PANE_VEIL 0.35f
 
 struct _CsImageView
 {
@@ -54,6 +60,9 @@ struct _CsImageView
   double            pinch_image_x;
   double            pinch_image_y;
 
+  gboolean          side_by_side;
+  gboolean          split;          /* side by side, and a heatmap to show */
+
   gboolean          heatmap_visible;
   double            heatmap_opacity;
   double            heatmap_threshold;
@@ -82,6 +91,7 @@ enum {
   PROP_HEATMAP_VISIBLE,
   PROP_HEATMAP_OPACITY,
   PROP_HEATMAP_THRESHOLD,
+  PROP_SIDE_BY_SIDE,
   PROP_LABEL,
   N_PROPS,
 
@@ -132,10 +142,37 @@ image_height (CsImageView *self)
   return self->pyramid ? cs_image_pyramid_get_height (self->pyramid) : 0;
 }
 
+/* Side by side, each pane is a viewport onto the same image, at the same zoom
+ * and pan: the adjustments, fitting and zooming all work on one pane, and
+ * drawing repeats it. A whole number of pixels wide, so that the second pane
+ * starts on a pixel. */
+static int
+pane_width (CsImageView *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+
+  return self->split ? MAX (0, (width - PANE_GAP) / 2) : width;
+}
+
+static int
+pane_x (CsImageView *self,
+        guint        pane)
+{
+  return pane == 0 ? 0 : gtk_widget_get_width (GTK_WIDGET (self)) - pane_width (self);
+}
+
+/* The pane under @view_x, the nearer one over the gap. */
+static guint
+pane_at (CsImageView *self,
+         double       view_x)
+{
+  return self->split && view_x >= gtk_widget_get_width (GTK_WIDGET (self)) / 2.0 ? 1 : 0;
+}
+
 static double
 fit_zoom (CsImageView *self)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int width = pane_width (self);
   int height = gtk_widget_get_height (GTK_WIDGET (self));
 
   if (self->pyramid == NULL || width <= 0 || height <= 0)
@@ -155,14 +192,14 @@ max_zoom (CsImageView *self)
   return MAX (fit_zoom (self), MAX_ZOOM);
 }
 
-/* Where image pixel 0, 0 is drawn: centred while the image fits, else
- * wherever the adjustments have scrolled it. */
+/* Where image pixel 0, 0 is drawn in a pane, in the pane's coordinates:
+ * centred while the image fits, else wherever the adjustments have scrolled it. */
 static void
 get_origin (CsImageView *self,
             double      *x,
             double      *y)
 {
-  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double width = pane_width (self);
   double height = gtk_widget_get_height (GTK_WIDGET (self));
   double content_width = image_width (self) * self->zoom;
   double content_height = image_height (self) * self->zoom;
@@ -171,18 +208,27 @@ get_origin (CsImageView *self,
   *y = fits (content_height, height) ? (height - content_height) / 2 : -gtk_adjustment_get_value (self->vadjustment);
 }
 
+/* A point of a pane, in the pane's coordinates, to image pixels. */
 static void
-view_to_image (CsImageView *self,
-               double       view_x,
-               double       view_y,
+pane_to_image (CsImageView *self,
+               double       px,
+               double       py,
                double      *x,
                double      *y)
 {
   double ox, oy;
 
   get_origin (self, &ox, &oy);
-  *x = (view_x - ox) / self->zoom;
-  *y = (view_y - oy) / self->zoom;
+  *x = (px - ox) / self->zoom;
+  *y = (py - oy) / self->zoom;
+}
+
+/* @view_x in the coordinates of the pane it is over. */
+static double
+view_to_pane_x (CsImageView *self,
+                double       view_x)
+{
+  return view_x - pane_x (self, pane_at (self, view_x));
 }
 
 static void
@@ -190,7 +236,7 @@ configure_adjustments (CsImageView *self,
                        double       hvalue,
                        double       vvalue)
 {
-  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double width = pane_width (self);
   double height = gtk_widget_get_height (GTK_WIDGET (self));
   double content_width = image_width (self) * self->zoom;
   double content_height = image_height (self) * self->zoom;
@@ -223,45 +269,45 @@ set_zoom_internal (CsImageView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
-/* Zooms so that image pixel @x, @y lands on @view_x, @view_y. */
+/* Zooms so that image pixel @x, @y lands on @px, @py of a pane. */
 static void
 zoom_at (CsImageView *self,
          double       zoom,
          double       x,
          double       y,
-         double       view_x,
-         double       view_y)
+         double       px,
+         double       py)
 {
   if (self->pyramid == NULL)
     return;
 
   set_fit_internal (self, FALSE);
   set_zoom_internal (self, CLAMP (zoom, min_zoom (self), max_zoom (self)));
-  configure_adjustments (self, x * self->zoom - view_x, y * self->zoom - view_y);
+  configure_adjustments (self, x * self->zoom - px, y * self->zoom - py);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Zooms keeping what is under @view_x, @view_y still. */
+/* Zooms keeping what is under @view_x, @view_y still, in whichever pane it is. */
 static void
 zoom_around (CsImageView *self,
              double       zoom,
              double       view_x,
              double       view_y)
 {
+  double px = view_to_pane_x (self, view_x);
   double x, y;
 
   if (self->pyramid == NULL)
     return;
-  view_to_image (self, view_x, view_y, &x, &y);
-  zoom_at (self, zoom, x, y, view_x, view_y);
+  pane_to_image (self, px, view_y, &x, &y);
+  zoom_at (self, zoom, x, y, px, view_y);
 }
 
 static void
 zoom_around_centre (CsImageView *self,
                     double       zoom)
 {
-  zoom_around (self, zoom, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
-               gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+  zoom_around (self, zoom, pane_width (self) / 2.0, gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
 }
 
 static void
@@ -269,6 +315,50 @@ apply_fit (CsImageView *self)
 {
   set_zoom_internal (self, fit_zoom (self));
   configure_adjustments (self, 0, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* After the view or its panes changed size: fitting follows, else the image
+ * pixel at the centre of a pane stays there. */
+static void
+relayout (CsImageView *self)
+{
+  int width = pane_width (self);
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  double x = 0, y = 0;
+
+  if (self->pyramid != NULL && self->fit)
+    set_zoom_internal (self, fit_zoom (self));
+  else if (self->pyramid != NULL && self->last_width > 0 && self->last_height > 0)
+    {
+      /* Keep the image pixel at the centre where it was. */
+      double content_width = image_width (self) * self->zoom;
+      double content_height = image_height (self) * self->zoom;
+      double ox = fits (content_width, self->last_width) ? (self->last_width - content_width) / 2
+                                                          : -gtk_adjustment_get_value (self->hadjustment);
+      double oy = fits (content_height, self->last_height) ? (self->last_height - content_height) / 2
+                                                            : -gtk_adjustment_get_value (self->vadjustment);
+
+      x = self->last_width / 2.0 - ox - width / 2.0;
+      y = self->last_height / 2.0 - oy - height / 2.0;
+    }
+
+  self->last_width = width;
+  self->last_height = height;
+  configure_adjustments (self, x, y);
+}
+
+/* Two panes only when there is a heatmap to set beside the image. */
+static void
+update_split (CsImageView *self)
+{
+  gboolean split = self->side_by_side && self->heatmap_visible &&
+                   (self->grid_texture != NULL || self->heat_texture != NULL);
+
+  if (self->split == split)
+    return;
+  self->split = split;
+  relayout (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -401,6 +491,7 @@ rebuild_heatmap (CsImageView *self)
                                                    GDK_MEMORY_R8G8B8A8_PREMULTIPLIED, bytes, stride);
     }
 
+  update_split (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -711,15 +802,18 @@ snapshot_regions (CsImageView *self,
 }
 
 /* A frame only appends what is ready: textures cut in the worker, colours
- * mapped when the heatmap or threshold changed, a layout per visible label. */
+ * mapped when the heatmap or threshold changed, a layout per visible label.
+ * Side by side, the plain image is drawn in the first pane and the heatmap
+ * over the second; each pane appends only its own visible tiles. */
 static void
 cs_image_view_snapshot (GtkWidget   *widget,
                         GtkSnapshot *snapshot)
 {
   CsImageView *self = CS_IMAGE_VIEW (widget);
-  int width = gtk_widget_get_width (widget);
+  int width = pane_width (self);
   int height = gtk_widget_get_height (widget);
   int scale = gtk_widget_get_scale_factor (widget);
+  guint n_panes = self->split ? 2 : 1;
   double ox, oy;
 
   self->visible_tiles = 0;
@@ -727,11 +821,36 @@ cs_image_view_snapshot (GtkWidget   *widget,
     return;
 
   get_origin (self, &ox, &oy);
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  snapshot_tiles (self, snapshot, ox, oy, width, height, scale);
-  snapshot_heatmap (self, snapshot, ox, oy, width, height, scale);
-  snapshot_regions (self, snapshot, ox, oy, width, height, scale);
-  gtk_snapshot_pop (snapshot);
+  for (guint pane = 0; pane < n_panes; pane++)
+    {
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (pane_x (self, pane), 0));
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      snapshot_tiles (self, snapshot, ox, oy, width, height, scale);
+      if (self->split && pane == 1)
+        {
+          double x0 = snap (ox, scale), y0 = snap (oy, scale);
+          double x1 = snap (ox + image_width (self) * self->zoom, scale);
+          double y1 = snap (oy + image_height (self) * self->zoom, scale);
+
+          gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.5f, 0.5f, 0.5f, HEAT_PANE_VEIL },
+                                     &GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0));
+        }
+      if (pane == n_panes - 1)
+        snapshot_heatmap (self, snapshot, ox, oy, width, height, scale);
+      snapshot_regions (self, snapshot, ox, oy, width, height, scale);
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_restore (snapshot);
+    }
+
+  if (self->split)
+    {
+      GdkRGBA line;
+
+      lookup_color (widget, "borders", "unfocused_borders", "rgba(0,0,0,0.15)", &line);
+      gtk_snapshot_append_color (snapshot, &line,
+                                 &GRAPHENE_RECT_INIT (width, 0, pane_x (self, 1) - width, height));
+    }
 }
 
 static void
@@ -754,28 +873,7 @@ cs_image_view_size_allocate (GtkWidget *widget,
                              int        height,
                              int        baseline)
 {
-  CsImageView *self = CS_IMAGE_VIEW (widget);
-  double x = 0, y = 0;
-
-  if (self->pyramid != NULL && self->fit)
-    set_zoom_internal (self, fit_zoom (self));
-  else if (self->pyramid != NULL && self->last_width > 0 && self->last_height > 0)
-    {
-      /* Keep the image pixel at the centre where it was. */
-      double content_width = image_width (self) * self->zoom;
-      double content_height = image_height (self) * self->zoom;
-      double ox = fits (content_width, self->last_width) ? (self->last_width - content_width) / 2
-                                                          : -gtk_adjustment_get_value (self->hadjustment);
-      double oy = fits (content_height, self->last_height) ? (self->last_height - content_height) / 2
-                                                            : -gtk_adjustment_get_value (self->vadjustment);
-
-      x = self->last_width / 2.0 - ox - width / 2.0;
-      y = self->last_height / 2.0 - oy - height / 2.0;
-    }
-
-  self->last_width = width;
-  self->last_height = height;
-  configure_adjustments (self, x, y);
+  relayout (CS_IMAGE_VIEW (widget));
 }
 
 /* Input */
@@ -872,7 +970,7 @@ pinch_begin_cb (GtkGesture       *gesture,
   if (self->pyramid == NULL || !gtk_gesture_get_bounding_box_center (gesture, &x, &y))
     return;
   self->pinch_start_zoom = self->zoom;
-  view_to_image (self, x, y, &self->pinch_image_x, &self->pinch_image_y);
+  pane_to_image (self, view_to_pane_x (self, x), y, &self->pinch_image_x, &self->pinch_image_y);
 }
 
 /* The image point first under the fingers' centre stays under it. */
@@ -885,7 +983,8 @@ pinch_scale_changed_cb (GtkGestureZoom *gesture,
 
   if (self->pyramid == NULL || !gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
     return;
-  zoom_at (self, self->pinch_start_zoom * scale, self->pinch_image_x, self->pinch_image_y, x, y);
+  zoom_at (self, self->pinch_start_zoom * scale, self->pinch_image_x, self->pinch_image_y,
+           view_to_pane_x (self, x), y);
 }
 
 static void
@@ -987,6 +1086,9 @@ cs_image_view_get_property (GObject    *object,
     case PROP_HEATMAP_THRESHOLD:
       g_value_set_double (value, self->heatmap_threshold);
       break;
+    case PROP_SIDE_BY_SIDE:
+      g_value_set_boolean (value, self->side_by_side);
+      break;
     case PROP_LABEL:
       g_value_set_string (value, self->label);
       break;
@@ -1031,6 +1133,9 @@ cs_image_view_set_property (GObject      *object,
       break;
     case PROP_HEATMAP_THRESHOLD:
       cs_image_view_set_heatmap_threshold (self, g_value_get_double (value));
+      break;
+    case PROP_SIDE_BY_SIDE:
+      cs_image_view_set_side_by_side (self, g_value_get_boolean (value));
       break;
     case PROP_LABEL:
       cs_image_view_set_label (self, g_value_get_string (value));
@@ -1147,6 +1252,9 @@ cs_image_view_class_init (CsImageViewClass *klass)
   properties[PROP_HEATMAP_THRESHOLD] =
     g_param_spec_double ("heatmap-threshold", NULL, NULL, 0, 1, 0.2,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SIDE_BY_SIDE] =
+    g_param_spec_boolean ("side-by-side", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LABEL] =
     g_param_spec_string ("label", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1164,6 +1272,10 @@ cs_image_view_class_init (CsImageViewClass *klass)
   for (guint i = 0; i < G_N_ELEMENTS (bindings); i++)
     gtk_widget_class_add_binding_action (widget_class, bindings[i].keyval, GDK_CONTROL_MASK,
                                          bindings[i].action, NULL);
+  /* Plain letters are the window's decision keys. */
+  gtk_widget_class_install_property_action (widget_class, "image.side-by-side", "side-by-side");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "image.side-by-side", NULL);
 
   gtk_widget_class_set_css_name (widget_class, "cs-image-view");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -1286,6 +1398,18 @@ cs_image_view_set_zoom (CsImageView *self,
   zoom_around_centre (self, zoom);
 }
 
+void
+cs_image_view_zoom_around (CsImageView *self,
+                           double       zoom,
+                           double       view_x,
+                           double       view_y)
+{
+  g_return_if_fail (CS_IS_IMAGE_VIEW (self));
+  g_return_if_fail (zoom > 0);
+
+  zoom_around (self, zoom, view_x, view_y);
+}
+
 gboolean
 cs_image_view_get_fit (CsImageView *self)
 {
@@ -1311,12 +1435,26 @@ cs_image_view_image_to_view (CsImageView *self,
                              double      *view_x,
                              double      *view_y)
 {
+  g_return_if_fail (CS_IS_IMAGE_VIEW (self));
+
+  cs_image_view_image_to_pane (self, cs_image_view_get_n_panes (self) - 1, x, y, view_x, view_y);
+}
+
+void
+cs_image_view_image_to_pane (CsImageView *self,
+                             guint        pane,
+                             double       x,
+                             double       y,
+                             double      *view_x,
+                             double      *view_y)
+{
   double ox, oy;
 
   g_return_if_fail (CS_IS_IMAGE_VIEW (self));
+  g_return_if_fail (pane < cs_image_view_get_n_panes (self));
 
   get_origin (self, &ox, &oy);
-  *view_x = ox + x * self->zoom;
+  *view_x = pane_x (self, pane) + ox + x * self->zoom;
   *view_y = oy + y * self->zoom;
 }
 
@@ -1336,6 +1474,7 @@ cs_image_view_set_heatmap_visible (CsImageView *self,
   if (self->heatmap_visible == !!visible)
     return;
   self->heatmap_visible = !!visible;
+  update_split (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEATMAP_VISIBLE]);
 }
@@ -1380,6 +1519,45 @@ cs_image_view_set_heatmap_threshold (CsImageView *self,
   self->heatmap_threshold = threshold;
   rebuild_heatmap (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEATMAP_THRESHOLD]);
+}
+
+gboolean
+cs_image_view_get_side_by_side (CsImageView *self)
+{
+  g_return_val_if_fail (CS_IS_IMAGE_VIEW (self), FALSE);
+  return self->side_by_side;
+}
+
+void
+cs_image_view_set_side_by_side (CsImageView *self,
+                                gboolean     side_by_side)
+{
+  g_return_if_fail (CS_IS_IMAGE_VIEW (self));
+
+  if (self->side_by_side == !!side_by_side)
+    return;
+  self->side_by_side = !!side_by_side;
+  update_split (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIDE_BY_SIDE]);
+}
+
+guint
+cs_image_view_get_n_panes (CsImageView *self)
+{
+  g_return_val_if_fail (CS_IS_IMAGE_VIEW (self), 1);
+  return self->split ? 2 : 1;
+}
+
+void
+cs_image_view_get_pane_bounds (CsImageView     *self,
+                               guint            pane,
+                               graphene_rect_t *bounds)
+{
+  g_return_if_fail (CS_IS_IMAGE_VIEW (self));
+  g_return_if_fail (pane < cs_image_view_get_n_panes (self));
+  g_return_if_fail (bounds != NULL);
+
+  graphene_rect_init (bounds, pane_x (self, pane), 0, pane_width (self), gtk_widget_get_height (GTK_WIDGET (self)));
 }
 
 void

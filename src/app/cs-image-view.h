@@ -7,9 +7,13 @@
  * scrollbars, or use it alone (it then pans itself). It fits the image to the
  * view until the reviewer zooms.
  *
+ * Side by side ("side-by-side"), the plain image and the image under its
+ * heatmap are shown in two panes, at the same zoom and pan.
+ *
  * Actions: image.zoom-in (Ctrl+plus), image.zoom-out (Ctrl+minus),
- * image.zoom-fit (Ctrl+0), image.zoom-actual (Ctrl+1). Ctrl+scroll and pinch
- * zoom around the pointer or the fingers; scroll and drag pan.
+ * image.zoom-fit (Ctrl+0), image.zoom-actual (Ctrl+1), and the toggle
+ * image.side-by-side (Ctrl+Shift+H). Ctrl+scroll and pinch zoom around the
+ * pointer or the fingers, in either pane; scroll and drag pan.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -60,10 +64,17 @@ void              cs_image_view_get_image_size    (CsImageView *self,
 double            cs_image_view_get_zoom          (CsImageView *self);
 void              cs_image_view_set_zoom          (CsImageView *self,
                                                    double       zoom);
+/* Sets the zoom keeping the image point under @view_x, @view_y still, in
+ * whichever pane it is: what Ctrl+scroll and pinch do. */
+void              cs_image_view_zoom_around       (CsImageView *self,
+                                                   double       zoom,
+                                                   double       view_x,
+                                                   double       view_y);
 gboolean          cs_image_view_get_fit           (CsImageView *self);
 void              cs_image_view_set_fit           (CsImageView *self,
                                                    gboolean     fit);
-/* Where image pixel @x, @y is drawn, in the view's coordinates. */
+/* Where image pixel @x, @y is drawn, in the view's coordinates; side by side,
+ * in the pane with the heatmap. */
 void              cs_image_view_image_to_view     (CsImageView *self,
                                                    double       x,
                                                    double       y,
@@ -92,6 +103,28 @@ double            cs_image_view_get_heatmap_threshold (CsImageView *self);
 void              cs_image_view_set_heatmap_threshold (CsImageView *self,
                                                        double       threshold);
 
+/* Side by side: when set and a heatmap is shown, the view is two panes, the
+ * plain image in the first (left) and the image under its heatmap in the
+ * second, at the same zoom and pan, with the regions on both; fitting fits a
+ * pane. In the second the image is faded a little toward grey, so that the
+ * heatmap's colours read as the key's over dark and light alike. Without a
+ * heatmap, or with it hidden, there is one pane. Default FALSE. */
+gboolean          cs_image_view_get_side_by_side      (CsImageView *self);
+void              cs_image_view_set_side_by_side      (CsImageView *self,
+                                                       gboolean     side_by_side);
+guint             cs_image_view_get_n_panes           (CsImageView *self);
+/* The part of the view that pane @pane (below get_n_panes()) takes up. */
+void              cs_image_view_get_pane_bounds       (CsImageView     *self,
+                                                       guint            pane,
+                                                       graphene_rect_t *bounds);
+/* Where image pixel @x, @y is drawn in pane @pane, in the view's coordinates. */
+void              cs_image_view_image_to_pane         (CsImageView *self,
+                                                       guint        pane,
+                                                       double       x,
+                                                       double       y,
+                                                       double      *view_x,
+                                                       double      *view_y);
+
 /* Regions (of CsRegion, in image pixels), outlined with their label and score.
  * The array is kept with a reference; NULL clears. */
 void              cs_image_view_set_regions       (CsImageView *self,
@@ -102,8 +135,8 @@ const char       *cs_image_view_get_label         (CsImageView *self);
 void              cs_image_view_set_label         (CsImageView *self,
                                                    const char  *label);
 
-/* For tests: the tiles appended by the last frame, the pyramid level they came
- * from, and the pyramid's size. */
+/* For tests: the tiles appended by the last frame (both panes' side by side),
+ * the pyramid level they came from, and the pyramid's size. */
 guint             cs_image_view_get_visible_tile_count (CsImageView *self);
 guint             cs_image_view_get_level              (CsImageView *self);
 guint             cs_image_view_get_n_levels           (CsImageView *self);

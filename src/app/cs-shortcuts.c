@@ -34,6 +34,7 @@ static const CsShortcut shortcuts[] = {
   { "<Control>minus", "image.zoom-out", -1, FALSE, N_("Evidence"), N_("Zoom out") },
   { "<Control>0", "image.zoom-fit", -1, FALSE, N_("Evidence"), N_("Fit the image") },
   { "<Control>1", "image.zoom-actual", -1, FALSE, N_("Evidence"), N_("Actual size") },
+  { "<Control><Shift>h", "image.side-by-side", -1, FALSE, N_("Evidence"), N_("Image and heatmap side by side") },
   { "Page_Down", "document.next-page", -1, FALSE, N_("Evidence"), N_("Next page (with the document focused)") },
   { "Page_Up", "document.previous-page", -1, FALSE, N_("Evidence"), N_("Previous page") },
   { "Home", "document.first-page", -1, FALSE, N_("Evidence"), N_("First page") },
