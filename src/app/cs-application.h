@@ -31,6 +31,23 @@ gboolean       cs_application_open_offline (CsApplication *self,
 /* 0, or 1 when --screenshot could not write its file. */
 int            cs_application_get_exit_status (CsApplication *self);
 CsStore       *cs_application_get_store  (CsApplication  *self);
+/* NULL while signed out; "notify::sync" when it changes. */
 CsSync        *cs_application_get_sync   (CsApplication  *self);
+
+/* The application's settings, or NULL when the schema is not installed. */
+GSettings     *cs_application_get_settings (CsApplication *self);
+/* The --data-dir given, or NULL for the default place. */
+const char    *cs_application_get_data_dir (CsApplication *self);
+/* The server signed in to, or the one last asked for; NULL before either. */
+const char    *cs_application_get_server_url (CsApplication *self);
+/* TRUE while the saved token is read from the keyring at start-up. */
+gboolean       cs_application_get_restoring (CsApplication *self);
+/* Why the keyring cannot be used, or NULL. */
+const char    *cs_application_get_keyring_error (CsApplication *self);
+void           cs_application_set_keyring_error (CsApplication *self,
+                                                 const char    *message);
+/* Stops syncing, forgets the token and removes it from the keyring. The local
+ * store stays on disk, with any decision not yet sent. */
+void           cs_application_sign_out   (CsApplication  *self);
 
 G_END_DECLS

@@ -42,6 +42,7 @@ static const CsShortcut shortcuts[] = {
   { "<Control>plus <Control>equal", "document.zoom-in", -1, FALSE, NULL, NULL },
   { "<Control>minus", "document.zoom-out", -1, FALSE, NULL, NULL },
   { "<Control>0", "document.zoom-fit", -1, FALSE, N_("Evidence"), N_("Fit the page width") },
+  { "<Control>comma", "app.preferences", -1, FALSE, N_("General"), N_("Preferences") },
   { "<Control>question", "win.show-shortcuts", -1, TRUE, N_("General"), N_("Keyboard shortcuts") },
   { "<Control>q", "app.quit", -1, FALSE, N_("General"), N_("Quit") },
 };

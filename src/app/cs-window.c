@@ -6,6 +6,7 @@
 
 #include "cs-case-list.h"
 #include "cs-shortcuts.h"
+#include "cs-sign-in-page.h"
 #include "cs-window.h"
 
 struct _CsWindow
@@ -27,6 +28,8 @@ struct _CsWindow
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
   GtkStack             *main_stack;
+  CsSignInPage         *sign_in_page;
+  GtkWidget            *sync_button;
   GtkStack             *queue_stack;
   GtkListView          *queue_view;
   GtkSearchEntry       *search_entry;
@@ -558,6 +561,11 @@ cs_window_dispose (GObject *object)
 {
   CsWindow *self = CS_WINDOW (object);
 
+  /* A closed window stops following the application and its sync. */
+  if (self->app != NULL)
+    g_signal_handlers_disconnect_by_data (self->app, self);
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->cases);
   g_clear_object (&self->selection);
   g_clear_object (&self->sync);
@@ -584,6 +592,7 @@ cs_window_class_init (CsWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CS_TYPE_CASE_VIEW);
+  g_type_ensure (CS_TYPE_SIGN_IN_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, window_title);
@@ -593,6 +602,8 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, sync_button);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_stack);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_view);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, search_entry);
@@ -670,44 +681,131 @@ cs_window_init (CsWindow *self)
     }
 }
 
+/* The review page while signed in; the sign-in page while signed out, or
+ * once the server refused the token (the sync then waits for a new one). */
+static void
+update_main_page (CsWindow *self)
+{
+  gboolean refused = self->sync != NULL && cs_sync_get_state (self->sync) == CS_SYNC_NEEDS_SIGN_IN;
+  gboolean review = self->sync != NULL && !refused;
+
+  /* The queue and sync controls mean nothing before signing in. */
+  gtk_widget_set_visible (GTK_WIDGET (self->queue_toggle), review);
+  gtk_widget_set_visible (self->sync_button, review);
+  if (review)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "review");
+      return;
+    }
+
+  cs_sign_in_page_set_reason (self->sign_in_page,
+                              refused ? _("The server no longer accepts the token in use. Sign in again with a new "
+                                          "one; decisions not yet sent stay on this computer.")
+                                      : NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, "signed-out");
+  /* The page says it in words of its own; the banner would repeat it. */
+  cs_window_show_error (self, NULL);
+}
+
+static void
+detach_sync (CsWindow *self)
+{
+  if (self->sync == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->sync, self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  cs_case_view_set_case_id (self->case_view, NULL);
+  cs_case_view_set_sync (self->case_view, NULL);
+  gtk_list_view_set_model (self->queue_view, NULL);
+  adw_window_title_set_subtitle (self->window_title, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->cases);
+  g_clear_object (&self->sync);
+  g_clear_pointer (&self->last_decision, g_free);
+}
+
+/* Shows what @sync holds: at start, and again at each sign-in and sign-out. */
+static void
+attach_sync (CsWindow *self,
+             CsSync   *sync)
+{
+  if (self->sync == sync)
+    {
+      update_main_page (self);
+      return;
+    }
+
+  detach_sync (self);
+  if (sync == NULL)
+    {
+      update_main_page (self);
+      return;
+    }
+
+  self->sync = g_object_ref (sync);
+  self->cases = cs_case_list_new (cs_sync_get_store (sync));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->cases)));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+  gtk_list_view_set_model (self->queue_view, GTK_SELECTION_MODEL (self->selection));
+
+  cs_case_view_set_sync (self->case_view, self->sync);
+  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "cases-changed", G_CALLBACK (cases_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "notify", G_CALLBACK (update_sync_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "notify::state", G_CALLBACK (update_main_page), self, G_CONNECT_SWAPPED);
+
+  update_sync_status (self);
+  apply_query (self);
+  update_main_page (self);
+}
+
+static void
+app_sync_changed_cb (CsWindow *self)
+{
+  attach_sync (self, cs_application_get_sync (self->app));
+}
+
+/* Signed in without the keyring: the reviewer must know the token is not kept. */
+static void
+signed_in_cb (CsWindow   *self,
+              const char *keyring_problem)
+{
+  g_autofree char *text = NULL;
+  AdwToast *toast;
+
+  if (keyring_problem == NULL)
+    return;
+  text = g_strdup_printf (_("%s You are signed in until Countersign closes."), keyring_problem);
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 CsWindow *
 cs_window_new (CsApplication *app)
 {
   CsWindow *self = g_object_new (CS_TYPE_WINDOW, "application", app, NULL);
-  CsStore *store = cs_application_get_store (app);
   GtkListItemFactory *factory;
 
   self->app = app;
-  if (store == NULL)
-    {
-      gtk_stack_set_visible_child_name (self->main_stack, "signed-out");
-      return self;
-    }
-
-  self->sync = g_object_ref (cs_application_get_sync (app));
-  self->cases = cs_case_list_new (store);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->cases)));
-  gtk_single_selection_set_autoselect (self->selection, TRUE);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
   gtk_list_view_set_factory (self->queue_view, factory);
   g_object_unref (factory);
-  gtk_list_view_set_model (self->queue_view, GTK_SELECTION_MODEL (self->selection));
 
-  cs_case_view_set_sync (self->case_view, self->sync);
-  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
-                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue_view, "activate", G_CALLBACK (queue_activate_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "decided", G_CALLBACK (decided_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "dismissed", G_CALLBACK (refresh_cases), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sync, "cases-changed", G_CALLBACK (cases_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sync, "notify", G_CALLBACK (update_sync_status), self, G_CONNECT_SWAPPED);
 
-  gtk_stack_set_visible_child_name (self->main_stack, "review");
-  update_sync_status (self);
-  apply_query (self);
+  cs_sign_in_page_set_application (self->sign_in_page, app);
+  g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::sync", G_CALLBACK (app_sync_changed_cb), self, G_CONNECT_SWAPPED);
+  attach_sync (self, cs_application_get_sync (app));
   return self;
 }
 

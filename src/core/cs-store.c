@@ -1101,6 +1101,48 @@ cs_store_list_wanted_assets (CsStore  *self,
   return g_steal_pointer (&hashes);
 }
 
+GPtrArray *
+cs_store_list_needed_assets (CsStore  *self,
+                             GError  **error)
+{
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CS_IS_STORE (self), NULL);
+
+  /* New (0), decided here (1) and conflict (3) cases, and any case with a
+   * pending (0) or inflight (1) decision whatever the feed since said of it. */
+  stmt = prepare (self,
+                  "SELECT json_extract (body, '$.subject.asset.sha256'),"
+                  "       json_extract (body, '$.explanation.heatmap.asset.sha256')"
+                  " FROM cases WHERE local_state IN (0, 1, 3)"
+                  "    OR id IN (SELECT case_id FROM outbox WHERE state IN (0, 1))",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    for (int col = 0; col < 2; col++)
+      {
+        const char *hash = (const char *) sqlite3_column_text (stmt, col);
+
+        if (hash != NULL && !g_hash_table_contains (seen, hash))
+          {
+            char *copy = g_strdup (hash);
+            g_ptr_array_add (hashes, copy);
+            g_hash_table_add (seen, copy);
+          }
+      }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&hashes);
+}
+
 /* Decisions */
 
 static gboolean

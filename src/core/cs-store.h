@@ -129,6 +129,12 @@ GPtrArray     *cs_store_list_wanted_assets (CsStore       *self,
                                             guint          limit,
                                             GError       **error);
 
+/* Asset hashes the evidence cache must keep: those of cases still to review,
+ * decided here and not yet acknowledged, in conflict, or with a decision still
+ * in the outbox. Evidence of every other case may be evicted. */
+GPtrArray     *cs_store_list_needed_assets (CsStore       *self,
+                                            GError       **error);
+
 /* The reviewer's decision: outbox row (pending), case state and audit entry in
  * one synchronous=FULL transaction. When this returns TRUE it is on disk. */
 gboolean       cs_store_commit_decision    (CsStore       *self,

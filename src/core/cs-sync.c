@@ -2,9 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "cs-json.h"
 #include "cs-sync.h"
@@ -22,6 +26,8 @@ struct _CsSync
   char             *asset_dir;
   guint             backlog;
   goffset           max_asset_bytes;
+  guint64           asset_cache_bytes;  /* 0: the cache may grow without bound */
+  gboolean          trimming;
   gboolean          prefetch;
 
   CsSyncState       state;
@@ -69,6 +75,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (CsSync, cs_sync, G_TYPE_OBJECT)
 
 static void schedule (CsSync *self, guint delay_ms);
+static void start_trim (CsSync *self);
 
 guint
 cs_sync_backoff_ms (guint  attempt,
@@ -515,6 +522,8 @@ cycle_done_cb (GObject      *source,
 
   self->running = FALSE;
   refresh_counts (self);
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    start_trim (self);
 
   if (cs_sync_run_once_finish (self, result, &error))
     {
@@ -695,6 +704,10 @@ cs_sync_lookup_asset (CsSync     *self,
   path = g_build_filename (self->asset_dir, sha256, NULL);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return NULL;
+
+  /* A use, for the cache trim's least-recently-used order; set by hand
+   * because noatime and relatime mounts do not keep it. */
+  utimensat (AT_FDCWD, path, (const struct timespec[2]) { { .tv_nsec = UTIME_NOW }, { .tv_nsec = UTIME_OMIT } }, 0);
   return g_steal_pointer (&path);
 }
 
@@ -751,6 +764,291 @@ cs_sync_fetch_asset_finish (CsSync        *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The evidence cache's bound */
+
+typedef struct
+{
+  char    *sha256;
+  guint64  size;
+  gint64   used;       /* unix seconds: the later of last access and download */
+  gint64   modified;   /* unix seconds: when it was downloaded */
+} CacheEntry;
+
+typedef struct
+{
+  char       *dir;
+  guint64     limit;
+  GArray     *entries;     /* of CacheEntry */
+  guint64     total;
+  GHashTable *needed;      /* sha256 → itself */
+  gint64      listed_at;   /* unix seconds, when @needed was read */
+  guint       removed;
+} Trim;
+
+static void
+cache_entry_clear (CacheEntry *entry)
+{
+  g_free (entry->sha256);
+}
+
+static void
+trim_free (Trim *trim)
+{
+  g_free (trim->dir);
+  g_clear_pointer (&trim->entries, g_array_unref);
+  g_clear_pointer (&trim->needed, g_hash_table_unref);
+  g_free (trim);
+}
+
+static gboolean
+stat_entry (const char *dir,
+            const char *name,
+            CacheEntry *entry)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return FALSE;
+  entry->size = (guint64) st.st_size;
+  entry->modified = st.st_mtime;
+  entry->used = MAX (st.st_atime, st.st_mtime);
+  return TRUE;
+}
+
+/* In a worker: the size of the cache and its blobs (downloads in progress
+ * are dot-files and are not counted). */
+static void
+scan_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Trim *trim = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (trim->dir, 0, &error);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      /* Nothing downloaded yet: nothing to trim. */
+      if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      CacheEntry entry = { 0 };
+
+      if (!cs_is_sha256 (name) || !stat_entry (trim->dir, name, &entry))
+        continue;
+      entry.sha256 = g_strdup (name);
+      g_array_append_val (trim->entries, entry);
+      trim->total += entry.size;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static int
+compare_used (gconstpointer a,
+              gconstpointer b)
+{
+  const CacheEntry *x = a, *y = b;
+
+  if (x->used != y->used)
+    return x->used < y->used ? -1 : 1;
+  return strcmp (x->sha256, y->sha256);
+}
+
+/* In a worker: removes the least recently used blobs no case still needs
+ * until the cache fits. A blob downloaded or used since the scan stays. */
+static void
+evict_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Trim *trim = task_data;
+
+  g_array_sort (trim->entries, compare_used);
+  for (guint i = 0; i < trim->entries->len && trim->total > trim->limit; i++)
+    {
+      CacheEntry *entry = &g_array_index (trim->entries, CacheEntry, i);
+      CacheEntry now = { 0 };
+      g_autofree char *path = NULL;
+
+      if (g_task_return_error_if_cancelled (task))
+        return;
+      if (g_hash_table_contains (trim->needed, entry->sha256) || entry->modified >= trim->listed_at - 1)
+        continue;
+      if (!stat_entry (trim->dir, entry->sha256, &now))
+        {
+          trim->total -= MIN (entry->size, trim->total);   /* gone already */
+          continue;
+        }
+      if (now.used > entry->used)
+        continue;
+
+      path = g_build_filename (trim->dir, entry->sha256, NULL);
+      if (g_unlink (path) != 0)
+        {
+          int saved = errno;
+          g_message ("Evidence cache: could not remove %s: %s", path, g_strerror (saved));
+          continue;
+        }
+      trim->total -= MIN (entry->size, trim->total);
+      trim->removed++;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+evicted_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Trim *trim = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, trim->removed);
+}
+
+static void
+scanned_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CsSync *self = g_task_get_source_object (task);
+  Trim *trim = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) needed = NULL;
+  GError *error = NULL;
+  GCancellable *cancellable;
+  GTask *evict;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (trim->total <= trim->limit)
+    {
+      g_task_return_int (task, 0);
+      return;
+    }
+
+  /* The store is read here, on its own thread; only the files are touched in
+   * the worker. */
+  trim->listed_at = g_get_real_time () / G_USEC_PER_SEC;
+  needed = cs_store_list_needed_assets (self->store, &error);
+  if (needed == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < needed->len; i++)
+    {
+      char *sha256 = g_strdup (g_ptr_array_index (needed, i));
+      g_hash_table_add (trim->needed, sha256);
+    }
+
+  cancellable = g_task_get_cancellable (task);
+  evict = g_task_new (self, cancellable, evicted_cb, g_steal_pointer (&task));
+  g_task_set_task_data (evict, trim, NULL);
+  g_task_run_in_thread (evict, evict_in_thread);
+  g_object_unref (evict);
+}
+
+void
+cs_sync_trim_assets_async (CsSync              *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+  GTask *scan;
+  Trim *trim;
+
+  g_return_if_fail (CS_IS_SYNC (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cs_sync_trim_assets_async);
+  if (self->asset_cache_bytes == 0)
+    {
+      g_task_return_int (task, 0);
+      g_object_unref (task);
+      return;
+    }
+
+  trim = g_new0 (Trim, 1);
+  trim->dir = g_strdup (self->asset_dir);
+  trim->limit = self->asset_cache_bytes;
+  trim->entries = g_array_new (FALSE, TRUE, sizeof (CacheEntry));
+  g_array_set_clear_func (trim->entries, (GDestroyNotify) cache_entry_clear);
+  trim->needed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_task_set_task_data (task, trim, (GDestroyNotify) trim_free);
+
+  scan = g_task_new (self, cancellable, scanned_cb, task);
+  g_task_set_task_data (scan, trim, NULL);
+  g_task_run_in_thread (scan, scan_in_thread);
+  g_object_unref (scan);
+}
+
+gboolean
+cs_sync_trim_assets_finish (CsSync        *self,
+                            GAsyncResult  *result,
+                            guint         *n_removed,
+                            GError       **error)
+{
+  gssize removed;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  removed = g_task_propagate_int (G_TASK (result), error);
+  if (removed < 0)
+    return FALSE;
+  if (n_removed != NULL)
+    *n_removed = (guint) removed;
+  return TRUE;
+}
+
+static void
+trim_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CsSync *self = CS_SYNC (source);
+  g_autoptr(GError) error = NULL;
+  guint removed = 0;
+
+  self->trimming = FALSE;
+  if (!cs_sync_trim_assets_finish (self, result, &removed, &error))
+    {
+      /* A cache that cannot shrink costs disk space, never a decision. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Evidence cache %s: %s", self->asset_dir, error->message);
+      return;
+    }
+  if (removed > 0)
+    g_debug ("Evidence cache: removed %u files no case needs", removed);
+}
+
+static void
+start_trim (CsSync *self)
+{
+  if (self->trimming || self->asset_cache_bytes == 0)
+    return;
+  self->trimming = TRUE;
+  cs_sync_trim_assets_async (self, self->cancellable, trim_done_cb, NULL);
 }
 
 /* GObject */
@@ -858,6 +1156,7 @@ cs_sync_init (CsSync *self)
 {
   self->backlog = CS_SYNC_DEFAULT_BACKLOG;
   self->max_asset_bytes = DEFAULT_MAX_ASSET_BYTES;
+  self->asset_cache_bytes = CS_SYNC_DEFAULT_ASSET_CACHE_BYTES;
   self->prefetch = TRUE;
   self->state = CS_SYNC_OFFLINE;
   self->rand = g_rand_new ();
@@ -910,6 +1209,28 @@ cs_sync_set_backlog (CsSync *self,
 {
   g_return_if_fail (CS_IS_SYNC (self));
   self->backlog = CLAMP (backlog, 1, 500);
+}
+
+guint
+cs_sync_get_backlog (CsSync *self)
+{
+  g_return_val_if_fail (CS_IS_SYNC (self), 0);
+  return self->backlog;
+}
+
+void
+cs_sync_set_asset_cache_bytes (CsSync  *self,
+                               guint64  max_bytes)
+{
+  g_return_if_fail (CS_IS_SYNC (self));
+  self->asset_cache_bytes = max_bytes;
+}
+
+guint64
+cs_sync_get_asset_cache_bytes (CsSync *self)
+{
+  g_return_val_if_fail (CS_IS_SYNC (self), 0);
+  return self->asset_cache_bytes;
 }
 
 void

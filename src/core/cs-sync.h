@@ -32,6 +32,8 @@ typedef enum
 #define CS_SYNC_BACKOFF_BASE_MS 1000
 #define CS_SYNC_BACKOFF_CAP_MS (5 * 60 * 1000)
 #define CS_SYNC_POLL_SECONDS 30
+/* The same as the asset-cache-mb setting's default. */
+#define CS_SYNC_DEFAULT_ASSET_CACHE_BYTES ((guint64) 2048 * 1024 * 1024)
 
 #define CS_TYPE_SYNC (cs_sync_get_type ())
 G_DECLARE_FINAL_TYPE (CsSync, cs_sync, CS, SYNC, GObject)
@@ -62,6 +64,22 @@ gboolean     cs_sync_run_once_finish   (CsSync              *self,
 
 void         cs_sync_set_backlog       (CsSync    *self,
                                         guint      backlog);
+guint        cs_sync_get_backlog       (CsSync    *self);
+/* The evidence cache's bound (0 for none). After each cycle of the loop the
+ * cache is trimmed to it, off the main thread: least recently used first, and
+ * only evidence no case still needs (see cs_store_list_needed_assets). */
+void         cs_sync_set_asset_cache_bytes (CsSync *self,
+                                        guint64    max_bytes);
+guint64      cs_sync_get_asset_cache_bytes (CsSync *self);
+/* One trim now; *n_removed is the number of files removed. */
+void         cs_sync_trim_assets_async (CsSync              *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean     cs_sync_trim_assets_finish (CsSync             *self,
+                                         GAsyncResult       *result,
+                                         guint              *n_removed,
+                                         GError            **error);
 void         cs_sync_set_max_asset_bytes (CsSync  *self,
                                         goffset    max_bytes);
 void         cs_sync_set_prefetch      (CsSync    *self,
@@ -73,7 +91,8 @@ guint        cs_sync_get_conflicts     (CsSync    *self);
 GDateTime   *cs_sync_get_last_success  (CsSync    *self);
 const char  *cs_sync_get_last_error    (CsSync    *self);
 const char  *cs_sync_get_reviewer      (CsSync    *self);
-/* The path of a cached asset, or NULL when it is not here yet. */
+/* The path of a cached asset, or NULL when it is not here yet. A lookup is a
+ * use: the cache trim removes the least recently used first. */
 char        *cs_sync_lookup_asset      (CsSync    *self,
                                         const char *sha256);
 /* Fetches one asset now (the case on screen needs it). */
