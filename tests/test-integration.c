@@ -618,7 +618,80 @@ test_backoff (void)
   g_assert_cmpuint (cs_sync_backoff_ms (0, 3600, 1000, 300000, rand), ==, 300000);
 }
 
+/* Overdue fallback: a case decided offline is moved to the senior queue
+ * before the decision reaches the server. The decision comes back as a
+ * "withdrawn" conflict the reviewer sees, never dropped in silence. */
+static void
+test_overdue_withdrawn_conflict (Fixture       *fx,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) due = g_date_time_add_seconds (now, 2);
+  g_autofree char *due_text = g_date_time_format (due, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *body = prediction_json (0, 0.52, "melanoma", "nevus", fx->asset_sha);
+  g_autofree char *body_due = NULL;
+  g_autofree char *case_path = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(CsCase) current = NULL;
+  g_auto(GStrv) parts = NULL;
+  CsOutboxState outbox_state;
+  CsLocalState state;
+
+  cs_test_http_expect (fx->server, "PUT", "/api/v1/queues/derm-senior", fx->admin,
+                       "{\"title\": \"Dermatology, senior\", \"labels\": [\"melanoma\", \"nevus\"],"
+                       " \"routing\": {\"confidence_threshold\": 0.80}, \"reviewers\": [\"r-22\"]}", 200);
+  cs_test_http_expect (fx->server, "PUT", "/api/v1/queues/derm", fx->admin,
+                       "{\"title\": \"Dermatology triage\","
+                       " \"labels\": [\"melanoma\", \"nevus\", \"seborrheic keratosis\", \"other\"],"
+                       " \"routing\": {\"confidence_threshold\": 0.80}, \"reviewers\": [\"r-17\"],"
+                       " \"on_overdue\": {\"queue\": \"derm-senior\"}}", 200);
+  parts = g_strsplit (body, "2026-11-30T12:00:00Z", 2);
+  body_due = g_strjoinv (due_text, parts);
+  answer = cs_test_http_expect (fx->server, "POST", "/api/v1/predictions", fx->model, body_due, 200);
+  id = g_strdup (json_object_get_string_member (json_node_get_object (answer), "id"));
+  case_path = g_strdup_printf ("/api/v1/cases/%s", id);
+
+  /* Claimed and pulled, then decided offline. */
+  g_assert_true (sync_once (fx, &error));
+  g_assert_no_error (error);
+  g_assert_true (cs_store_get_local_state (fx->store, id, &state));
+  g_assert_cmpint (state, ==, CS_LOCAL_NEW);
+  commit (fx, id, CS_ACTION_ACCEPT, NULL, "");
+
+  /* The server's sweep moves it once it is due. */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(JsonNode) kase = cs_test_http_expect (fx->server, "GET", case_path, fx->admin, NULL, 200);
+
+      if (g_strcmp0 (json_object_get_string_member (json_node_get_object (kase), "queue"), "derm-senior") == 0)
+        break;
+      g_usleep (100 * 1000);
+    }
+
+  /* Back online: the push is refused as withdrawn, the case shows a conflict. */
+  g_assert_true (sync_once (fx, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).pending, ==, 0);
+  g_assert_cmpuint (cs_store_get_counts (fx->store).conflicts, ==, 1);
+  g_assert_true (cs_store_get_local_state (fx->store, id, &state));
+  g_assert_cmpint (state, ==, CS_LOCAL_CONFLICT);
+  {
+    g_autoptr(CsDecision) mine = cs_store_get_latest_decision (fx->store, id, &outbox_state);
+
+    g_assert_nonnull (mine);
+    g_assert_cmpint (outbox_state, ==, CS_OUTBOX_CONFLICT);
+  }
+  current = cs_store_get_case (fx->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_case_get_queue (current), ==, "derm-senior");
+  g_assert_cmpint (cs_case_get_trigger_kind (current), ==, CS_TRIGGER_OVERDUE);
+  g_assert_null (cs_case_get_assigned_to (current));
+}
+
 static const char *short_lease[] = { "--lease-seconds", "1", NULL };
+static const char *fast_sweep[] = { "--sweep-seconds", "1", NULL };
 
 int
 main (int   argc,
@@ -634,6 +707,8 @@ main (int   argc,
   ADD ("wrong-token", test_wrong_token);
   g_test_add ("/integration/two-reviewers-conflict", Fixture, short_lease, fixture_set_up,
               test_two_reviewers_conflict, fixture_tear_down);
+  g_test_add ("/integration/overdue-withdrawn-conflict", Fixture, fast_sweep, fixture_set_up,
+              test_overdue_withdrawn_conflict, fixture_tear_down);
 #undef ADD
   g_test_add_func ("/integration/plain-http-refused", test_plain_http_refused_off_loopback);
   g_test_add_func ("/integration/backoff", test_backoff);

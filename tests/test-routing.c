@@ -288,7 +288,7 @@ judge (CsDecision *decision,
 {
   const char *queues[] = { "derm", NULL };
 
-  return csd_decision_judge (decision, kase, escalated_before, "r-1", queues, why);
+  return csd_decision_judge (decision, kase, escalated_before, 0, "r-1", queues, why);
 }
 
 static void
@@ -323,7 +323,7 @@ test_judge (void)
   {
     g_autoptr(CsDecision) d = make_decision (3, CS_ACTION_ACCEPT, NULL, "", "r-1");
     EXPECT (CSD_VERDICT_INVALID, NULL, judge (d, NULL, FALSE, &why));
-    EXPECT (CSD_VERDICT_INVALID, NULL, csd_decision_judge (d, open, FALSE, "r-1", other_queues, &why));
+    EXPECT (CSD_VERDICT_INVALID, NULL, csd_decision_judge (d, open, FALSE, 0, "r-1", other_queues, &why));
   }
   {
     /* Policy: a rationale for an override, a label of the queue, not the model's. */

@@ -50,6 +50,7 @@ struct _CsCase
   CsPolicy       policy;
   GPtrArray     *context;
   CsDecided     *decided;
+  CsDecided     *first_decision;
 };
 
 G_DEFINE_FINAL_TYPE (CsCase, cs_case, G_TYPE_OBJECT)
@@ -144,6 +145,8 @@ cs_decided_free (CsDecided *decided)
   g_free (decided->by);
   g_free (decided->label);
   g_clear_pointer (&decided->at, g_date_time_unref);
+  g_free (decided->id);
+  g_free (decided->rationale);
   g_free (decided);
 }
 
@@ -159,6 +162,8 @@ cs_decided_copy (const CsDecided *decided)
   copy->action = decided->action;
   copy->label = g_strdup (decided->label);
   copy->at = decided->at ? g_date_time_ref (decided->at) : NULL;
+  copy->id = g_strdup (decided->id);
+  copy->rationale = g_strdup (decided->rationale);
   return copy;
 }
 
@@ -190,6 +195,7 @@ cs_case_finalize (GObject *object)
   g_strfreev (self->labels);
   g_ptr_array_unref (self->context);
   cs_decided_free (self->decided);
+  cs_decided_free (self->first_decision);
 
   G_OBJECT_CLASS (cs_case_parent_class)->finalize (object);
 }
@@ -646,24 +652,30 @@ parse_explanation (CsCase      *self,
   return TRUE;
 }
 
+/* "decided" and "first_decision" share a shape; the second adds the
+ * decision's id and rationale, which the second reviewer is shown. */
 static gboolean
-parse_decided (CsCase      *self,
+parse_decided (CsDecided  **out,
                JsonObject  *obj,
+               const char  *path,
                GError     **error)
 {
   g_autofree char *action = NULL;
   CsDecided *decided = g_new0 (CsDecided, 1);
+  gboolean first = g_str_equal (path, "first_decision");
 
-  self->decided = decided;
-  if (!cs_json_read_string (obj, "decided", "by", TRUE, &decided->by, error) ||
-      !cs_json_read_string (obj, "decided", "action", TRUE, &action, error) ||
-      !cs_json_read_string (obj, "decided", "label", FALSE, &decided->label, error) ||
-      !cs_json_read_time (obj, "decided", "at", TRUE, &decided->at, error))
+  *out = decided;
+  if (!cs_json_read_string (obj, path, "by", TRUE, &decided->by, error) ||
+      !cs_json_read_string (obj, path, "action", TRUE, &action, error) ||
+      !cs_json_read_string (obj, path, "label", FALSE, &decided->label, error) ||
+      !cs_json_read_time (obj, path, "at", TRUE, &decided->at, error) ||
+      (first && !cs_json_read_string (obj, path, "id", TRUE, &decided->id, error)) ||
+      (first && !cs_json_read_string (obj, path, "rationale", FALSE, &decided->rationale, error)))
     return FALSE;
 
   if (!cs_action_from_string (action, &decided->action))
     {
-      cs_json_set_error (error, "decided", "action", "unknown action “%s”", action);
+      cs_json_set_error (error, path, "action", "unknown action “%s”", action);
       return FALSE;
     }
 
@@ -680,6 +692,7 @@ cs_case_new_from_json (JsonNode          *node,
   g_autofree char *status = NULL;
   JsonObject *obj, *trigger = NULL, *subject = NULL, *model = NULL, *pred = NULL;
   JsonObject *explanation = NULL, *policy = NULL, *context = NULL, *decided = NULL;
+  JsonObject *first = NULL;
   char **labels = NULL;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
@@ -716,7 +729,9 @@ cs_case_new_from_json (JsonNode          *node,
       !cs_json_read_object (obj, "", "context", FALSE, &context, error) ||
       !parse_fields (context, "context", self->context, error) ||
       !cs_json_read_object (obj, "", "decided", FALSE, &decided, error) ||
-      (decided != NULL && !parse_decided (self, decided, error)))
+      (decided != NULL && !parse_decided (&self->decided, decided, "decided", error)) ||
+      (!prediction && !cs_json_read_object (obj, "", "first_decision", FALSE, &first, error)) ||
+      (first != NULL && !parse_decided (&self->first_decision, first, "first_decision", error)))
     {
       g_strfreev (labels);
       return NULL;
@@ -985,6 +1000,20 @@ cs_case_to_json (CsCase *self)
   else
     json_object_set_null_member (obj, "decided");
 
+  /* Only under a two-person rule: older readers never see the member. */
+  if (self->first_decision != NULL)
+    {
+      JsonObject *first = json_object_new ();
+
+      json_object_set_string_member (first, "id", self->first_decision->id);
+      json_object_set_string_member (first, "by", self->first_decision->by);
+      json_object_set_string_member (first, "action", cs_action_to_string (self->first_decision->action));
+      set_string_or_null (first, "label", self->first_decision->label);
+      set_string_or_null (first, "rationale", self->first_decision->rationale);
+      set_time (first, "at", self->first_decision->at);
+      json_object_set_object_member (obj, "first_decision", first);
+    }
+
   return json_node_init_object (json_node_alloc (), obj);
 }
 
@@ -1045,6 +1074,7 @@ GETTER (GPtrArray *, attributions, attributions)
 GETTER (GPtrArray *, spans, spans)
 GETTER (GPtrArray *, context, context)
 GETTER (const CsDecided *, decided, decided)
+GETTER (const CsDecided *, first_decision, first_decision)
 
 const char * const *
 cs_case_get_labels (CsCase *self)
@@ -1197,4 +1227,13 @@ cs_case_set_decided (CsCase          *self,
   g_return_if_fail (CS_IS_CASE (self));
   cs_decided_free (self->decided);
   self->decided = cs_decided_copy (decided);
+}
+
+void
+cs_case_set_first_decision (CsCase          *self,
+                            const CsDecided *first)
+{
+  g_return_if_fail (CS_IS_CASE (self));
+  cs_decided_free (self->first_decision);
+  self->first_decision = cs_decided_copy (first);
 }

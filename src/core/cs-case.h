@@ -74,6 +74,8 @@ typedef struct
   CsAction   action;
   char      *label;     /* may be NULL */
   GDateTime *at;
+  char      *id;        /* first_decision only: the decision's id; else NULL */
+  char      *rationale; /* first_decision only: may be NULL */
 } CsDecided;
 
 void cs_asset_free       (CsAsset       *asset);
@@ -86,6 +88,7 @@ void cs_heatmap_free     (CsHeatmap     *heatmap);
 void cs_decided_free     (CsDecided     *decided);
 CsAsset   *cs_asset_copy   (const CsAsset   *asset);
 CsDecided *cs_decided_copy (const CsDecided *decided);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsDecided, cs_decided_free)
 
 /* Parse modes. A prediction (POST /api/v1/predictions) has no id, version,
  * status, labels or policy yet: the server fills them in. */
@@ -147,6 +150,9 @@ const char * const *cs_case_get_labels   (CsCase *self);
 const CsPolicy *cs_case_get_policy       (CsCase *self);
 GPtrArray     *cs_case_get_context       (CsCase *self);       /* of CsField */
 const CsDecided *cs_case_get_decided     (CsCase *self);       /* may be NULL */
+/* Under a two-person rule, while the case is pending_second: the decision
+ * that waits for a second reviewer. NULL otherwise. */
+const CsDecided *cs_case_get_first_decision (CsCase *self);
 
 /* Every asset the case names (subject, heatmap): borrowed pointers. */
 GPtrArray     *cs_case_list_assets       (CsCase *self);
@@ -164,5 +170,6 @@ void cs_case_set_trigger     (CsCase *self, CsTriggerKind kind, const char *deta
 void cs_case_set_labels      (CsCase *self, const char * const *labels);
 void cs_case_set_policy      (CsCase *self, const CsPolicy *policy);
 void cs_case_set_decided     (CsCase *self, const CsDecided *decided);
+void cs_case_set_first_decision (CsCase *self, const CsDecided *first);
 
 G_END_DECLS

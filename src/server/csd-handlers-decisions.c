@@ -5,6 +5,8 @@
 #include "cs-json.h"
 #include "csd-error.h"
 #include "csd-handlers.h"
+#include "csd-outcome-waiters.h"
+#include "csd-webhooks.h"
 
 #define MAX_DECISIONS 500
 
@@ -28,6 +30,30 @@ item_new (JsonNode *element)
   if (item->decision == NULL)
     item->parse_error = g_strdup (error->message);
   return item;
+}
+
+/* The steps of a two-person review, beside the request line each
+ * decision's request already has in the log. */
+static void
+log_oversight (GPtrArray *items)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      CsdDecisionItem *item = g_ptr_array_index (items, i);
+      CsDecision *decision = item->decision;
+
+      if (item->status != CS_OUTBOX_ACCEPTED)
+        continue;
+      if (item->pending_second)
+        g_message ("case %s: %s's %s (decision %s) waits for a second reviewer",
+                   cs_decision_get_case_id (decision), cs_decision_get_reviewer (decision),
+                   cs_action_to_string (cs_decision_get_action (decision)), cs_decision_get_id (decision));
+      else if (item->first_by != NULL)
+        g_message ("case %s: second review by %s of %s's decision: %s (decision %s)%s",
+                   cs_decision_get_case_id (decision), cs_decision_get_reviewer (decision), item->first_by,
+                   cs_action_to_string (cs_decision_get_action (decision)), cs_decision_get_id (decision),
+                   item->final ? ", final" : "");
+    }
 }
 
 void
@@ -82,10 +108,70 @@ csd_handle_decisions (CsdServer  *server,
       return;
     }
 
+  log_oversight (items);
+
+  /* After the commit: whoever waits for these outcomes gets them now. */
+  for (guint i = 0; i < items->len; i++)
+    {
+      CsdDecisionItem *item = g_ptr_array_index (items, i);
+
+      if (item->final)
+        {
+          csd_outcome_waiters_notify (csd_server_get_outcome_waiters (server),
+                                      cs_decision_get_case_id (item->decision));
+          csd_webhooks_kick (csd_server_get_webhooks (server));
+        }
+    }
+
   results = json_array_sized_new (items->len);
   for (guint i = 0; i < items->len; i++)
     json_array_add_element (results, csd_decision_item_to_json (g_ptr_array_index (items, i)));
   json_object_set_array_member (obj, "results", results);
   node = json_node_init_object (json_node_alloc (), obj);
   csd_request_reply_json (request, SOUP_STATUS_OK, node);
+}
+
+/* GET /api/v1/cases/{id}/outcome?wait=SECONDS: the final outcome at once
+ * when there is one; else held until there is, or 204 when the wait runs
+ * out. A case pending a second review has none yet. */
+void
+csd_handle_outcome (CsdServer  *server,
+                    CsdRequest *request)
+{
+  const char *case_id = csd_request_get_param (request, 0);
+  const char *wait_str = csd_request_get_query (request, "wait");
+  g_autoptr(CsdOutcome) outcome = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 wait = 0;
+
+  if (wait_str != NULL && *wait_str != '\0' &&
+      !g_ascii_string_to_signed (wait_str, 10, G_MININT32, G_MAXINT32, &wait, NULL))
+    {
+      csd_request_fail (request, SOUP_STATUS_BAD_REQUEST, "malformed",
+                        "wait: “%s” is not a whole number of seconds (0 to %d)",
+                        wait_str, CSD_MAX_OUTCOME_WAIT_SECONDS);
+      return;
+    }
+  wait = CLAMP (wait, 0, CSD_MAX_OUTCOME_WAIT_SECONDS);
+
+  outcome = csd_storage_case_outcome (csd_server_get_storage (server), case_id, &error);
+  if (error != NULL)
+    {
+      csd_request_reply_error (request, error);
+      return;
+    }
+  if (outcome != NULL)
+    {
+      node = csd_outcome_to_json (outcome);
+      csd_request_reply_json (request, SOUP_STATUS_OK, node);
+      return;
+    }
+  if (wait == 0)
+    {
+      soup_server_message_set_status (request->msg, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+
+  csd_outcome_waiters_hold (csd_server_get_outcome_waiters (server), request, case_id, (guint) wait);
 }

@@ -20,6 +20,7 @@ void csd_handle_asset_get      (CsdServer *server, CsdRequest *request);
 
 /* csd-handlers-decisions.c */
 void csd_handle_decisions      (CsdServer *server, CsdRequest *request);
+void csd_handle_outcome        (CsdServer *server, CsdRequest *request);
 
 /* csd-handlers-ingest.c */
 void csd_handle_asset_put      (CsdServer *server, CsdRequest *request);
@@ -31,9 +32,15 @@ void csd_handle_queue_put      (CsdServer *server, CsdRequest *request);
 void csd_handle_withdraw       (CsdServer *server, CsdRequest *request);
 void csd_handle_export         (CsdServer *server, CsdRequest *request);
 void csd_handle_metrics        (CsdServer *server, CsdRequest *request);
+void csd_handle_autonomy       (CsdServer *server, CsdRequest *request);
 
 /* Shared by the handlers and the command line. */
 char       *csd_outcomes_to_json_lines (GPtrArray *outcomes,
+                                        gint64     since,
+                                        gint64    *cursor);
+/* The same as CSV (RFC 4180: a header row, CRLF line ends), in the
+ * column order of docs/api.md. */
+char       *csd_outcomes_to_csv        (GPtrArray *outcomes,
                                         gint64     since,
                                         gint64    *cursor);
 /* A cursor as the API writes it (decimal digits), or FALSE. An empty or

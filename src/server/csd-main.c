@@ -4,8 +4,9 @@
  *   countersign-server token   --data DIR create NAME --role ROLE … | list | revoke NAME
  *   countersign-server import  --data DIR --queues FILE --predictions FILE --assets DIR
  *   countersign-server queue   --data DIR put ID FILE | list
- *   countersign-server metrics --data DIR [--queue Q]
- *   countersign-server export  --data DIR [--since CURSOR]
+ *   countersign-server metrics --data DIR [--queue Q [--by FIELD]]
+ *   countersign-server autonomy --data DIR --queue Q [--json]
+ *   countersign-server export  --data DIR [--format jsonl|csv] [--since CURSOR]
  *
  * Exit codes: 0 done, 1 failed (with a message on stderr), 2 usage.
  *
@@ -18,12 +19,16 @@
 #include <glib-unix.h>
 
 #include "cs-json.h"
+#include "csd-autonomy.h"
+#include "csd-cohorts.h"
 #include "csd-error.h"
 #include "csd-handlers.h"
 #include "csd-import.h"
+#include "csd-overdue.h"
 #include "csd-server.h"
 #include "csd-storage-sqlite.h"
 #include "csd-token.h"
+#include "csd-webhooks.h"
 
 #define EXIT_USAGE 2
 
@@ -38,7 +43,8 @@ static const char usage_text[] =
   "  import    Load queues, predictions and their assets from files\n"
   "  queue     Create, replace or list queues\n"
   "  metrics   Print the figures of GET /api/v1/metrics\n"
-  "  export    Print the final outcomes as JSON Lines\n"
+  "  autonomy  Print a queue's autonomy report (other confidence thresholds)\n"
+  "  export    Print the final outcomes as JSON Lines or CSV\n"
   "\n"
   "Run “countersign-server COMMAND --help” for the options of a command.\n";
 
@@ -132,6 +138,10 @@ cmd_serve (int    argc,
   double lease_hours = CSD_DEFAULT_LEASE_SECONDS / 3600.0;
   gint lease_seconds = -1;
   gint max_asset_mb = (gint) (CSD_DEFAULT_MAX_ASSET_BYTES / (1024 * 1024));
+  gint sweep_seconds = CSD_DEFAULT_SWEEP_SECONDS;
+  gint retry_base_ms = CSD_DEFAULT_WEBHOOK_RETRY_BASE_MS;
+  gint retry_cap_ms = CSD_DEFAULT_WEBHOOK_RETRY_CAP_MS;
+  gboolean webhook_allow_http = FALSE;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Where to listen (default 127.0.0.1:8765; port 0 picks a free port)", "HOST:PORT" },
     { "lease-hours", 0, 0, G_OPTION_ARG_DOUBLE, &lease_hours, "How long a claim lasts (default 24)", "HOURS" },
@@ -139,6 +149,10 @@ cmd_serve (int    argc,
     { "max-asset-mb", 0, 0, G_OPTION_ARG_INT, &max_asset_mb, "The largest asset accepted, in MiB (default 64)", "MIB" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this certificate (PEM)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's private key (PEM)", "FILE" },
+    { "sweep-seconds", 0, 0, G_OPTION_ARG_INT, &sweep_seconds, "How often overdue cases are moved to their queue's on_overdue queue (default 10; 0: never)", "SECONDS" },
+    { "webhook-retry-base-ms", 0, 0, G_OPTION_ARG_INT, &retry_base_ms, "The wait before a webhook's first retry, doubled each time (default 1000)", "MS" },
+    { "webhook-retry-cap-ms", 0, 0, G_OPTION_ARG_INT, &retry_cap_ms, "The longest wait between webhook retries (default 900000, 15 minutes)", "MS" },
+    { "webhook-allow-http", 0, 0, G_OPTION_ARG_NONE, &webhook_allow_http, "Deliver webhooks over plain http to any host, not only to loopback addresses", NULL },
     { NULL }
   };
   g_autoptr(CsdStorage) storage = NULL;
@@ -157,6 +171,10 @@ cmd_serve (int    argc,
     return usage_error ("serve", "--tls-cert and --tls-key go together");
   if (lease_hours < 0 || max_asset_mb < 0)
     return usage_error ("serve", "--lease-hours and --max-asset-mb must not be negative");
+  if (sweep_seconds < 0)
+    return usage_error ("serve", "--sweep-seconds must not be negative");
+  if (retry_base_ms < 1 || retry_cap_ms < retry_base_ms)
+    return usage_error ("serve", "--webhook-retry-base-ms must be at least 1, and --webhook-retry-cap-ms at least as much");
 
   if ((storage = open_storage (&error)) == NULL)
     return fail (error);
@@ -183,6 +201,13 @@ cmd_serve (int    argc,
   loop = g_main_loop_new (NULL, FALSE);
   sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
   sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
+
+  /* Once at start-up (cases fell due while the server was down), then on a timer. */
+  csd_server_start_overdue_sweeps (server, (guint) sweep_seconds);
+  /* Deliveries left pending by the last run resume now. */
+  csd_webhooks_set_backoff (csd_server_get_webhooks (server), retry_base_ms, retry_cap_ms);
+  csd_webhooks_set_allow_http (csd_server_get_webhooks (server), webhook_allow_http);
+  csd_webhooks_start (csd_server_get_webhooks (server));
 
   /* Tests and scripts read this line to learn the port. */
   g_print ("listening on %s\n", url);
@@ -422,13 +447,17 @@ cmd_metrics (int    argc,
              char **argv)
 {
   g_autofree char *queue = NULL;
+  g_autofree char *by = NULL;
   GOptionEntry entries[] = {
     { "queue", 'q', 0, G_OPTION_ARG_STRING, &queue, "One queue (default: all)", "ID" },
+    { "by", 'b', 0, G_OPTION_ARG_STRING, &by, "Break the queue's figures down by this context field (needs --queue)", "FIELD" },
     { NULL }
   };
   g_autoptr(CsdStorage) storage = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(CsQueue) known = NULL;
+  g_autoptr(GPtrArray) figures = NULL;
   CsdMetrics metrics;
 
   if (!parse_options ("metrics", NULL, "Prints the figures of GET /api/v1/metrics as JSON.",
@@ -436,21 +465,112 @@ cmd_metrics (int    argc,
     return EXIT_USAGE;
   if (argc > 1)
     return usage_error ("metrics", "unexpected arguments");
+  if (by != NULL && queue == NULL)
+    return usage_error ("metrics", "--by needs --queue: cohorts are compared within one queue");
 
   if ((storage = open_storage (&error)) == NULL)
     return fail (error);
-  if (queue != NULL)
-    {
-      g_autoptr(CsQueue) known = csd_storage_queue_get (storage, queue, &error);
-
-      if (known == NULL)
-        return fail (error);
-    }
-  if (!csd_storage_metrics (storage, queue, &metrics, &error))
+  if (queue != NULL && (known = csd_storage_queue_get (storage, queue, &error)) == NULL)
+    return fail (error);
+  if (!csd_storage_metrics (storage, queue, &metrics, &error) ||
+      (by != NULL && (figures = csd_storage_case_figures (storage, queue, by, &error)) == NULL))
     return fail (error);
 
   node = csd_metrics_to_json (&metrics);
+  if (by != NULL)
+    csd_cohorts_add_to_json (json_node_get_object (node), known, by, figures);
   print_json (node);
+  return EXIT_SUCCESS;
+}
+
+/* The autonomy report as a table a person reads in a terminal. */
+static void
+print_autonomy (const CsdAutonomy *autonomy,
+                const char        *queue)
+{
+  g_print ("Queue %s: %" G_GINT64_FORMAT " cases with known truth; target error %.3f%s\n\n",
+           queue, autonomy->points[0].with_truth, autonomy->target_error,
+           autonomy->target_given ? "" : " (the default: the policy sets no target_error)");
+  g_print ("%-9s %-12s %-9s %-9s %-6s %-17s %s\n",
+           "THRESHOLD", "INTERVENTION", "MODEL", "FINAL", "N", "FINAL 95% CI", "LEFT OUT");
+  for (guint i = 0; i < autonomy->n_points; i++)
+    {
+      const CsdAutonomyPoint *p = &autonomy->points[i];
+      g_autofree char *intervention = NULL;
+      g_autofree char *model = NULL;
+      g_autofree char *final = NULL;
+      g_autofree char *ci = NULL;
+
+      if (p->with_truth > 0)
+        {
+          intervention = g_strdup_printf ("%.3f", (double) p->below / p->with_truth);
+          model = g_strdup_printf ("%.3f", (double) p->model_correct / p->with_truth);
+        }
+      if (p->n > 0)
+        {
+          double lo, hi;
+
+          csd_wilson_interval (p->final_correct, p->n, &lo, &hi);
+          final = g_strdup_printf ("%.3f", (double) p->final_correct / p->n);
+          ci = g_strdup_printf ("[%.3f, %.3f]", lo, hi);
+        }
+      g_print ("%-9.2f %-12s %-9s %-9s %-6" G_GINT64_FORMAT " %-17s %" G_GINT64_FORMAT "%s\n",
+               p->threshold, intervention ? intervention : "-", model ? model : "-",
+               final ? final : "-", p->n, ci ? ci : "-", p->left_out,
+               (int) i == autonomy->recommended ? "   <- recommended" : "");
+    }
+  g_print ("\nRecommended threshold: ");
+  if (autonomy->recommended >= 0)
+    g_print ("%.2f\n", autonomy->points[autonomy->recommended].threshold);
+  else
+    g_print ("none\n");
+  g_print ("%s.\n", autonomy->reason);
+  g_print ("\nFinal accuracy takes the model's label at or above the threshold and the person's\n"
+           "final label below it; cases below it that no person labelled are left out (LEFT OUT).\n");
+}
+
+static int
+cmd_autonomy (int    argc,
+              char **argv)
+{
+  g_autofree char *queue = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "queue", 'q', 0, G_OPTION_ARG_STRING, &queue, "The queue", "ID" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the JSON of GET /api/v1/queues/ID/autonomy", NULL },
+    { NULL }
+  };
+  g_autoptr(CsdStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsQueue) known = NULL;
+  g_autoptr(GPtrArray) figures = NULL;
+  g_autoptr(CsdAutonomy) autonomy = NULL;
+
+  if (!parse_options ("autonomy", NULL,
+                      "Prints, for confidence thresholds 0.50 to 0.99, how many cases a person would see and "
+                      "how accurate the outcomes would be, from the cases with known truth, and the threshold "
+                      "the queue's target_error allows.",
+                      entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error ("autonomy", "unexpected arguments");
+  if (queue == NULL)
+    return usage_error ("autonomy", "--queue ID is required");
+
+  if ((storage = open_storage (&error)) == NULL ||
+      (known = csd_storage_queue_get (storage, queue, &error)) == NULL ||
+      (figures = csd_storage_case_figures (storage, queue, NULL, &error)) == NULL)
+    return fail (error);
+
+  autonomy = csd_autonomy_compute (figures, cs_queue_get_policy (known)->target_error);
+  if (json)
+    {
+      g_autoptr(JsonNode) node = csd_autonomy_to_json (autonomy, queue);
+
+      print_json (node);
+    }
+  else
+    print_autonomy (autonomy, queue);
   return EXIT_SUCCESS;
 }
 
@@ -459,8 +579,10 @@ cmd_export (int    argc,
             char **argv)
 {
   g_autofree char *since_str = NULL;
+  g_autofree char *format = NULL;
   GOptionEntry entries[] = {
     { "since", 's', 0, G_OPTION_ARG_STRING, &since_str, "Only outcomes after this cursor", "CURSOR" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "jsonl (the default) or csv", "FORMAT" },
     { NULL }
   };
   g_autoptr(CsdStorage) storage = NULL;
@@ -470,11 +592,13 @@ cmd_export (int    argc,
   gint64 since, cursor;
 
   if (!parse_options ("export", NULL,
-                      "Prints the final outcomes as JSON Lines, as GET /api/v1/export/outcomes; the last cursor goes to stderr.",
+                      "Prints the final outcomes as JSON Lines, as GET /api/v1/export/outcomes, or as CSV with a header row; the last cursor goes to stderr.",
                       entries, &argc, &argv))
     return EXIT_USAGE;
   if (argc > 1)
     return usage_error ("export", "unexpected arguments");
+  if (format != NULL && !g_str_equal (format, "jsonl") && !g_str_equal (format, "csv"))
+    return usage_error ("export", "--format is jsonl or csv");
   if (!csd_parse_cursor (since_str, &since))
     return usage_error ("export", "--since takes a cursor from an earlier export");
 
@@ -482,7 +606,10 @@ cmd_export (int    argc,
       (outcomes = csd_storage_outcomes (storage, since, 0, &error)) == NULL)
     return fail (error);
 
-  lines = csd_outcomes_to_json_lines (outcomes, since, &cursor);
+  if (format != NULL && g_str_equal (format, "csv"))
+    lines = csd_outcomes_to_csv (outcomes, since, &cursor);
+  else
+    lines = csd_outcomes_to_json_lines (outcomes, since, &cursor);
   fputs (lines, stdout);
   g_printerr ("cursor %" G_GINT64_FORMAT "\n", cursor);
   return EXIT_SUCCESS;
@@ -501,6 +628,7 @@ main (int    argc,
     { "import", cmd_import },
     { "queue", cmd_queue },
     { "metrics", cmd_metrics },
+    { "autonomy", cmd_autonomy },
     { "export", cmd_export },
   };
   int status;

@@ -15,6 +15,9 @@
 #include "cs-json.h"
 #include "csd-error.h"
 #include "csd-handlers.h"
+#include "csd-outcome-waiters.h"
+#include "csd-overdue.h"
+#include "csd-webhooks.h"
 #include "csd-request.h"
 #include "csd-server.h"
 #include "csd-token.h"
@@ -33,12 +36,14 @@ static const CsdEndpoint endpoints[] = {
   { "GET",    "/api/v1/cases/{}",          CSD_ALLOW_REVIEWER | CSD_ALLOW_ADMIN, CSD_BODY_JSON, csd_handle_case },
   { "POST",   "/api/v1/cases/{}/withdraw", CSD_ALLOW_ADMIN,                    CSD_BODY_JSON,  csd_handle_withdraw },
   { "PUT",    "/api/v1/cases/{}/truth",    CSD_ALLOW_MODEL | CSD_ALLOW_ADMIN,  CSD_BODY_JSON,  csd_handle_truth },
+  { "GET",    "/api/v1/cases/{}/outcome",  CSD_ALLOW_MODEL | CSD_ALLOW_ADMIN,  CSD_BODY_JSON,  csd_handle_outcome },
   { "GET",    "/api/v1/assets/{}",         CSD_ALLOW_REVIEWER | CSD_ALLOW_ADMIN, CSD_BODY_JSON, csd_handle_asset_get },
   { "PUT",    "/api/v1/assets/{}",         CSD_ALLOW_MODEL,                    CSD_BODY_ASSET, csd_handle_asset_put },
   { "POST",   "/api/v1/decisions",         CSD_ALLOW_REVIEWER,                 CSD_BODY_JSON,  csd_handle_decisions },
   { "POST",   "/api/v1/predictions",       CSD_ALLOW_MODEL,                    CSD_BODY_JSON,  csd_handle_predictions },
   { "GET",    "/api/v1/export/outcomes",   CSD_ALLOW_ADMIN,                    CSD_BODY_JSON,  csd_handle_export },
   { "GET",    "/api/v1/metrics",           CSD_ALLOW_ADMIN,                    CSD_BODY_JSON,  csd_handle_metrics },
+  { "GET",    "/api/v1/queues/{}/autonomy", CSD_ALLOW_ADMIN,                   CSD_BODY_JSON,  csd_handle_autonomy },
 };
 
 struct _CsdServer
@@ -54,6 +59,9 @@ struct _CsdServer
   CsdRandomFunc  random;
   gpointer       random_data;
   gboolean       tls;
+  guint          sweep_source;
+  CsdOutcomeWaiters *waiters;
+  CsdWebhooks   *webhooks;
 };
 
 G_DEFINE_FINAL_TYPE (CsdServer, csd_server, G_TYPE_OBJECT)
@@ -304,7 +312,8 @@ handler (SoupServer        *soup,
 
   request->endpoint->handler (self, request);
 
-  if (soup_server_message_get_status (msg) == 0)
+  /* A held request is answered later, by the waiters. */
+  if (soup_server_message_get_status (msg) == 0 && !csd_outcome_waiters_holds (self->waiters, msg))
     {
       g_warning ("%s %s: the handler gave no answer", soup_server_message_get_method (msg), path);
       soup_server_message_set_status (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
@@ -353,6 +362,8 @@ csd_server_constructed (GObject *object)
   G_OBJECT_CLASS (csd_server_parent_class)->constructed (object);
 
   self->assets_dir = g_build_filename (self->data_dir, "assets", NULL);
+  self->waiters = csd_outcome_waiters_new (self->storage);
+  self->webhooks = csd_webhooks_new (self->storage);
   self->soup = soup_server_new ("server-header", "countersign-server/" PACKAGE_VERSION " ", NULL);
 
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
@@ -367,9 +378,12 @@ csd_server_dispose (GObject *object)
 {
   CsdServer *self = CSD_SERVER (object);
 
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_object (&self->waiters);
+  g_clear_object (&self->webhooks);
   g_clear_object (&self->storage);
 
   G_OBJECT_CLASS (csd_server_parent_class)->dispose (object);
@@ -679,9 +693,50 @@ csd_server_listen (CsdServer   *self,
   return url;
 }
 
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  CsdServer *self = user_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GError) error = NULL;
+
+  /* A failed sweep (the database busy) is tried again at the next tick. */
+  if (csd_overdue_sweep (self->storage, now, &error) < 0)
+    g_warning ("The overdue sweep failed: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+CsdWebhooks *
+csd_server_get_webhooks (CsdServer *self)
+{
+  g_return_val_if_fail (CSD_IS_SERVER (self), NULL);
+  return self->webhooks;
+}
+
+CsdOutcomeWaiters *
+csd_server_get_outcome_waiters (CsdServer *self)
+{
+  g_return_val_if_fail (CSD_IS_SERVER (self), NULL);
+  return self->waiters;
+}
+
+void
+csd_server_start_overdue_sweeps (CsdServer *self,
+                                 guint      seconds)
+{
+  g_return_if_fail (CSD_IS_SERVER (self));
+
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
+  if (seconds == 0)
+    return;
+  sweep_cb (self);
+  self->sweep_source = g_timeout_add_seconds (seconds, sweep_cb, self);
+}
+
 void
 csd_server_disconnect (CsdServer *self)
 {
   g_return_if_fail (CSD_IS_SERVER (self));
+  csd_outcome_waiters_flush (self->waiters);
   soup_server_disconnect (self->soup);
 }

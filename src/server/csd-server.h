@@ -9,6 +9,9 @@
 #include "csd-routing.h"
 #include "csd-storage.h"
 
+typedef struct _CsdOutcomeWaiters CsdOutcomeWaiters;
+typedef struct _CsdWebhooks CsdWebhooks;
+
 G_BEGIN_DECLS
 
 #define CSD_DEFAULT_LEASE_SECONDS     (24 * 3600)
@@ -47,6 +50,14 @@ char       *csd_server_listen             (CsdServer      *self,
                                            const char     *address,
                                            gboolean       *is_loopback,
                                            GError        **error);
+/* The requests waiting for an outcome (GET /cases/{id}/outcome?wait=). */
+CsdOutcomeWaiters *csd_server_get_outcome_waiters (CsdServer *self);
+/* The delivery of final outcomes to the queues' webhooks (started by the caller). */
+CsdWebhooks *csd_server_get_webhooks      (CsdServer      *self);
+/* Runs the overdue fallback's sweep now and then every @seconds (0 stops
+ * it). */
+void        csd_server_start_overdue_sweeps (CsdServer    *self,
+                                             guint         seconds);
 /* Stops listening and drops open connections. */
 void        csd_server_disconnect         (CsdServer      *self);
 

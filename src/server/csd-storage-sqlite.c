@@ -130,6 +130,49 @@ static const char *migrations[] = {
   "  decision_id TEXT REFERENCES decisions (id));"
   "CREATE INDEX outcomes_by_case ON outcomes (case_id);"
   "CREATE INDEX cases_by_queue_routed ON cases (queue, routed, status);",
+
+  /* 2: blind-first review and the two-person rule. A case pending a second
+   * review holds the first decision (as the JSON of the case's
+   * "first_decision"); an outcome keeps both reviews. */
+  "ALTER TABLE decisions ADD COLUMN initial_label TEXT;"
+  "ALTER TABLE decisions ADD COLUMN countersigns TEXT;"
+  "UPDATE decisions SET initial_label = json_extract (body, '$.initial_label'),"
+  "  countersigns = json_extract (body, '$.countersigns');"
+  "ALTER TABLE cases ADD COLUMN first_decision TEXT;"
+  "ALTER TABLE outcomes ADD COLUMN initial_label TEXT;"
+  "ALTER TABLE outcomes ADD COLUMN first_decision TEXT;"
+  "ALTER TABLE outcomes ADD COLUMN second_review TEXT;",
+
+  /* 3: the overdue fallback. due_at is copied out of the body (by a
+   * trigger, so that every way in sets it); overdue_from names the queue a
+   * case was moved from, which also keeps it from moving twice;
+   * moved_version is its version from the move on. */
+  "ALTER TABLE cases ADD COLUMN due_at INTEGER;"
+  "ALTER TABLE cases ADD COLUMN overdue_from TEXT;"
+  "ALTER TABLE cases ADD COLUMN moved_version INTEGER;"
+  "UPDATE cases SET due_at = unixepoch (json_extract (body, '$.due_at'));"
+  "CREATE TRIGGER cases_due_at AFTER INSERT ON cases BEGIN"
+  "  UPDATE cases SET due_at = unixepoch (json_extract (NEW.body, '$.due_at')) WHERE seq = NEW.seq;"
+  "END;"
+  "CREATE INDEX cases_undecided_by_due ON cases (due_at) "
+  "  WHERE status IN ('open', 'pending_second') AND overdue_from IS NULL;",
+
+  /* 4: webhooks. A final outcome of a queue with a webhook is queued here
+   * in the transaction that makes it final, and stays until a 2xx.
+   * next_attempt_at is in Unix milliseconds. */
+  "CREATE TABLE webhook_deliveries ("
+  "  event_id TEXT PRIMARY KEY,"
+  "  outcome_seq INTEGER NOT NULL REFERENCES outcomes (seq),"
+  "  case_id TEXT NOT NULL,"
+  "  url TEXT NOT NULL,"
+  "  secret TEXT NOT NULL,"
+  "  body TEXT NOT NULL,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at INTEGER NOT NULL,"
+  "  last_error TEXT,"
+  "  delivered_at INTEGER,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE delivered_at IS NULL;",
 };
 
 typedef enum
@@ -176,20 +219,40 @@ typedef enum
   STMT_DECISION_INSERT,
   STMT_OUTCOME_INSERT,
   STMT_OUTCOME_PAGE,
+  STMT_OUTCOME_OF_CASE,
+  STMT_CASE_MOVED_VERSION,
+  STMT_OVERDUE_SELECT,
+  STMT_OVERDUE_MOVE,
+  STMT_QUEUE_WEBHOOK,
+  STMT_OUTCOME_BY_SEQ,
+  STMT_WEBHOOK_INSERT,
+  STMT_WEBHOOK_DUE,
+  STMT_WEBHOOK_UPDATE,
+  STMT_WEBHOOK_NEXT,
+  STMT_CASE_EXISTS,
+  STMT_DECISION_BODY,
+  STMT_METRICS_BLIND_FIRST,
 
   STMT_METRICS_CASES,
   STMT_METRICS_TRIGGERS,
   STMT_METRICS_ACTIONS,
   STMT_METRICS_DURATIONS,
   STMT_METRICS_TIMES_TO_DECISION,
+  STMT_CASE_FIGURES,
 
   N_STMTS
 } Stmt;
 
 #define CASE_COLUMNS \
   "c.id, c.version, c.status, c.assigned_to, c.lease_until, c.priority, " \
-  "c.decided_by, c.decided_action, c.decided_label, c.decided_at, c.body"
-#define N_CASE_COLUMNS 11
+  "c.decided_by, c.decided_action, c.decided_label, c.decided_at, c.body, " \
+  "c.queue, c.first_decision, c.overdue_from"
+#define N_CASE_COLUMNS 14
+
+#define OUTCOME_COLUMNS \
+  "o.seq, o.case_id, o.queue, o.model_label, o.model_confidence, o.final_label, " \
+  "o.decided_by, o.action, o.rationale, o.trigger_kind, o.created_at, o.decided_at, " \
+  "o.duration_ms, c.truth, o.initial_label, o.first_decision, o.second_review"
 
 #define IN_QUEUE "(?1 IS NULL OR queue = ?1)"
 
@@ -244,13 +307,13 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_CASE_GET] = "SELECT " CASE_COLUMNS " FROM cases c WHERE c.id = ?1",
   [STMT_CASE_UPDATE_STATE] =
     "UPDATE cases SET status = ?2, version = ?3, assigned_to = ?4, lease_until = ?5, priority = ?6, "
-    "  decided_by = ?7, decided_action = ?8, decided_label = ?9, decided_at = ?10 "
+    "  decided_by = ?7, decided_action = ?8, decided_label = ?9, decided_at = ?10, first_decision = ?11 "
     "WHERE id = ?1",
   [STMT_CASE_SET_TRUTH] = "UPDATE cases SET truth = ?2 WHERE id = ?1",
 
   [STMT_CLAIM_SELECT] =
     "SELECT id, assigned_to FROM cases "
-    "WHERE queue = ?1 AND status = 'open' "
+    "WHERE queue = ?1 AND status IN ('open', 'pending_second') "
     "  AND (assigned_to IS NULL OR lease_until IS NULL OR lease_until <= ?2) "
     "  AND NOT EXISTS (SELECT 1 FROM claim_bans b WHERE b.case_id = cases.id AND b.reviewer = ?3) "
     "ORDER BY priority DESC, created_at, seq LIMIT ?4",
@@ -271,18 +334,63 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_DECISION_RESULT] = "SELECT result_version FROM decisions WHERE id = ?1",
   [STMT_DECISION_INSERT] =
     "INSERT INTO decisions (id, case_id, queue, case_version, action, label, rationale, reviewer, "
-    "  decided_at, duration_ms, received_at, result_version, body) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    "  decided_at, duration_ms, received_at, result_version, body, initial_label, countersigns) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
   [STMT_OUTCOME_INSERT] =
     "INSERT INTO outcomes (case_id, queue, model_label, model_confidence, final_label, decided_by, "
-    "  action, rationale, trigger_kind, created_at, decided_at, duration_ms, decision_id) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    "  action, rationale, trigger_kind, created_at, decided_at, duration_ms, decision_id, "
+    "  initial_label, first_decision, second_review) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
   [STMT_OUTCOME_PAGE] =
-    "SELECT o.seq, o.case_id, o.queue, o.model_label, o.model_confidence, o.final_label, "
-    "  o.decided_by, o.action, o.rationale, o.trigger_kind, o.created_at, o.decided_at, "
-    "  o.duration_ms, c.truth "
+    "SELECT " OUTCOME_COLUMNS " "
     "FROM outcomes o JOIN cases c ON c.id = o.case_id "
     "WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2",
+  [STMT_OUTCOME_OF_CASE] =
+    "SELECT " OUTCOME_COLUMNS " "
+    "FROM outcomes o JOIN cases c ON c.id = o.case_id "
+    "WHERE o.case_id = ?1 ORDER BY o.seq DESC LIMIT 1",
+  [STMT_CASE_EXISTS] = "SELECT 1 FROM cases WHERE id = ?1",
+  [STMT_QUEUE_WEBHOOK] =
+    "SELECT json_extract (body, '$.webhook.url'), json_extract (body, '$.webhook.secret') "
+    "FROM queues WHERE id = ?1",
+  [STMT_OUTCOME_BY_SEQ] =
+    "SELECT " OUTCOME_COLUMNS " FROM outcomes o JOIN cases c ON c.id = o.case_id WHERE o.seq = ?1",
+  [STMT_WEBHOOK_INSERT] =
+    "INSERT INTO webhook_deliveries (event_id, outcome_seq, case_id, url, secret, body, attempts, "
+    "  next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7)",
+  [STMT_WEBHOOK_DUE] =
+    "SELECT event_id, case_id, url, secret, body, attempts FROM webhook_deliveries "
+    "WHERE delivered_at IS NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, outcome_seq LIMIT ?2",
+  [STMT_WEBHOOK_UPDATE] =
+    "UPDATE webhook_deliveries SET attempts = ?2, next_attempt_at = ?3, delivered_at = ?4, last_error = ?5 "
+    "WHERE event_id = ?1",
+  [STMT_WEBHOOK_NEXT] =
+    "SELECT MIN (next_attempt_at) FROM webhook_deliveries WHERE delivered_at IS NULL",
+  [STMT_CASE_MOVED_VERSION] = "SELECT moved_version FROM cases WHERE id = ?1",
+  /* The WHERE repeats the partial index's, so that the index serves it. */
+  [STMT_OVERDUE_SELECT] =
+    "SELECT c.id, c.queue, json_extract (q.body, '$.on_overdue.queue') AS target, c.assigned_to "
+    "FROM cases c JOIN queues q ON q.id = c.queue "
+    "WHERE c.status IN ('open', 'pending_second') AND c.overdue_from IS NULL AND c.due_at <= ?1 "
+    "  AND target IS NOT NULL AND target <> c.queue "
+    "  AND EXISTS (SELECT 1 FROM queues t WHERE t.id = target) "
+    "ORDER BY c.due_at, c.seq LIMIT ?2",
+  [STMT_OVERDUE_MOVE] =
+    "UPDATE cases SET queue = ?2, overdue_from = queue, trigger_kind = 'overdue', "
+    "  assigned_to = NULL, lease_until = NULL, version = version + 1, moved_version = version + 1 "
+    "WHERE id = ?1",
+  [STMT_DECISION_BODY] = "SELECT body FROM decisions WHERE id = ?1",
+  /* Each case's latest outcome (an amendment replaces the one before). */
+  [STMT_METRICS_BLIND_FIRST] =
+    "SELECT COUNT(*), "
+    "  TOTAL(o.final_label IS NOT o.initial_label), "
+    "  TOTAL(c.truth IS NOT NULL), "
+    "  TOTAL(c.truth IS NOT NULL AND o.initial_label = c.truth), "
+    "  TOTAL(c.truth IS NOT NULL AND o.final_label = c.truth), "
+    "  (SELECT json_extract (q.body, '$.policy.blind_first') FROM queues q WHERE q.id = ?1) "
+    "FROM outcomes o JOIN cases c ON c.id = o.case_id "
+    "WHERE o.initial_label IS NOT NULL AND (?1 IS NULL OR o.queue = ?1) "
+    "  AND o.seq = (SELECT MAX (o2.seq) FROM outcomes o2 WHERE o2.case_id = o.case_id)",
 
   [STMT_METRICS_CASES] =
     "SELECT COUNT(*), "
@@ -309,6 +417,15 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_METRICS_TIMES_TO_DECISION] =
     "SELECT decided_at - created_at AS t FROM cases "
     "WHERE routed = 'escalated' AND status = 'decided' AND " IN_QUEUE " ORDER BY t LIMIT ?2 OFFSET ?3",
+  /* The context field is looked up by key with json_each rather than by a
+   * JSON path, so that any field name works without quoting rules. */
+  [STMT_CASE_FIGURES] =
+    "SELECT c.routed, c.status, c.decided_action, c.model_label, c.model_confidence, "
+    "  c.decided_label, c.truth, "
+    "  CASE WHEN ?2 IS NULL THEN NULL ELSE "
+    "    (SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE j.value END "
+    "     FROM json_each (c.body, '$.context') j WHERE j.key = ?2 AND j.type <> 'null') END "
+    "FROM cases c WHERE c.queue = ?1 ORDER BY c.seq",
 };
 
 struct _CsdStorageSqlite
@@ -609,6 +726,31 @@ case_from_row (sqlite3_stmt  *st,
   CsCaseStatus status;
 
   node = cs_json_parse (body, (gsize) sqlite3_column_bytes (st, col + 10), &local_error);
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      /* What the body cannot say: the queue a case was moved to, and the
+       * decision waiting for a second reviewer. */
+      JsonObject *obj = json_node_get_object (node);
+      const char *first = (const char *) sqlite3_column_text (st, col + 12);
+      const char *overdue_from = (const char *) sqlite3_column_text (st, col + 13);
+      JsonNode *first_node = first ? cs_json_parse (first, strlen (first), NULL) : NULL;
+
+      if (overdue_from != NULL)
+        {
+          JsonObject *trigger = json_object_new ();
+          g_autofree char *detail = g_strdup_printf ("undecided in queue %s at its due time", overdue_from);
+
+          json_object_set_string_member (trigger, "kind", cs_trigger_kind_to_string (CS_TRIGGER_OVERDUE));
+          json_object_set_string_member (trigger, "detail", detail);
+          json_object_set_object_member (obj, "trigger", trigger);
+        }
+
+      json_object_set_string_member (obj, "queue", (const char *) sqlite3_column_text (st, col + 11));
+      if (first_node != NULL)
+        json_object_set_member (obj, "first_decision", first_node);
+      else if (json_object_has_member (obj, "first_decision"))
+        json_object_remove_member (obj, "first_decision");
+    }
   if (node != NULL)
     kase = cs_case_new_from_json (node, CS_CASE_PARSE_CASE, &local_error);
   if (kase == NULL)
@@ -664,6 +806,39 @@ load_case (CsdStorageSqlite  *self,
   return kase;
 }
 
+/* A CsDecided as JSON text, the case's "first_decision" member; NULL for none. */
+static char *
+decided_to_text (const CsDecided *d,
+                 const char      *extra_member,
+                 gboolean         extra_value)
+{
+  g_autoptr(JsonObject) obj = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *at = NULL;
+
+  if (d == NULL)
+    return NULL;
+  obj = json_object_new ();
+  at = cs_format_time (d->at);
+  if (d->id != NULL)
+    json_object_set_string_member (obj, "id", d->id);
+  json_object_set_string_member (obj, "by", d->by);
+  json_object_set_string_member (obj, "action", cs_action_to_string (d->action));
+  if (d->label != NULL)
+    json_object_set_string_member (obj, "label", d->label);
+  else
+    json_object_set_null_member (obj, "label");
+  if (d->rationale != NULL)
+    json_object_set_string_member (obj, "rationale", d->rationale);
+  else
+    json_object_set_null_member (obj, "rationale");
+  json_object_set_string_member (obj, "at", at);
+  if (extra_member != NULL)
+    json_object_set_boolean_member (obj, extra_member, extra_value);
+  node = json_node_init_object (json_node_alloc (), obj);
+  return cs_json_to_string (node, NULL);
+}
+
 static gboolean
 write_case_state (CsdStorageSqlite  *self,
                   CsCase            *kase,
@@ -671,6 +846,7 @@ write_case_state (CsdStorageSqlite  *self,
 {
   sqlite3_stmt *st = stmt (self, STMT_CASE_UPDATE_STATE, error);
   const CsDecided *decided = cs_case_get_decided (kase);
+  g_autofree char *first = decided_to_text (cs_case_get_first_decision (kase), NULL, FALSE);
 
   if (st == NULL)
     return FALSE;
@@ -687,6 +863,7 @@ write_case_state (CsdStorageSqlite  *self,
       bind_text (st, 9, decided->label);
       bind_time (st, 10, decided->at);
     }
+  bind_text (st, 11, first);
   return run (self, st, error);
 }
 
@@ -1027,16 +1204,88 @@ sqlite_asset_in_queues (CsdStorage          *storage,
 
 /* Cases */
 
+static CsdOutcome *outcome_from_row (sqlite3_stmt *st);
+
+/* Queues the outcome @seq for the queue's webhook, when it has one, in the
+ * caller's transaction: a final outcome and its delivery are durable together. */
 static gboolean
-insert_outcome (CsdStorageSqlite  *self,
-                CsCase            *kase,
-                const char        *final_label,
-                const char        *decided_by,
-                const char        *action,
-                CsDecision        *decision,
-                gboolean           escalated,
-                GDateTime         *decided_at,
-                GError           **error)
+queue_webhook (CsdStorageSqlite  *self,
+               const char        *queue,
+               gint64             seq,
+               GDateTime         *now,
+               GError           **error)
+{
+  sqlite3_stmt *st;
+  g_autofree char *url = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *event_id = NULL;
+  g_autoptr(CsdOutcome) outcome = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  int rc;
+
+  if ((st = stmt (self, STMT_QUEUE_WEBHOOK, error)) == NULL)
+    return FALSE;
+  bind_text (st, 1, queue);
+  if ((rc = step (self, st, error)) < 0)
+    return FALSE;
+  if (rc == 1)
+    {
+      url = column_text (st, 0);
+      secret = column_text (st, 1);
+    }
+  sqlite3_reset (st);
+  if (url == NULL)
+    return TRUE;
+
+  if ((st = stmt (self, STMT_OUTCOME_BY_SEQ, error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, seq);
+  if ((rc = step (self, st, error)) < 0)
+    return FALSE;
+  if (rc == 1)
+    outcome = outcome_from_row (st);
+  sqlite3_reset (st);
+  if (outcome == NULL)
+    {
+      g_set_error (error, CSD_ERROR, CSD_ERROR_STORAGE, "The outcome %" G_GINT64_FORMAT " vanished", seq);
+      return FALSE;
+    }
+  node = csd_outcome_to_json (outcome);
+  body = cs_json_to_string (node, NULL);
+  event_id = g_uuid_string_random ();
+
+  if ((st = stmt (self, STMT_WEBHOOK_INSERT, error)) == NULL)
+    return FALSE;
+  bind_text (st, 1, event_id);
+  sqlite3_bind_int64 (st, 2, seq);
+  bind_text (st, 3, outcome->case_id);
+  bind_text (st, 4, url);
+  bind_text (st, 5, secret ? secret : "");
+  bind_text (st, 6, body);
+  bind_time (st, 7, now);
+  return run (self, st, error);
+}
+
+/* What a reviewed outcome adds to the export line; all may be NULL. */
+typedef struct
+{
+  const char *initial_label;
+  const char *first_decision;   /* JSON text */
+  const char *second_review;    /* JSON text */
+} OutcomeExtras;
+
+static gboolean
+insert_outcome (CsdStorageSqlite     *self,
+                CsCase               *kase,
+                const char           *final_label,
+                const char           *decided_by,
+                const char           *action,
+                CsDecision           *decision,
+                gboolean              escalated,
+                GDateTime            *decided_at,
+                const OutcomeExtras  *extras,
+                GError              **error)
 {
   sqlite3_stmt *st = stmt (self, STMT_OUTCOME_INSERT, error);
 
@@ -1056,7 +1305,16 @@ insert_outcome (CsdStorageSqlite  *self,
   if (decision != NULL)
     sqlite3_bind_int64 (st, 12, cs_decision_get_duration_ms (decision));
   bind_text (st, 13, decision ? cs_decision_get_id (decision) : NULL);
-  return run (self, st, error);
+  if (extras != NULL)
+    {
+      bind_text (st, 14, extras->initial_label);
+      bind_text (st, 15, extras->first_decision);
+      bind_text (st, 16, extras->second_review);
+    }
+  if (!run (self, st, error))
+    return FALSE;
+  return queue_webhook (self, cs_case_get_queue (kase), sqlite3_last_insert_rowid (self->db),
+                        decided_at, error);
 }
 
 static gboolean
@@ -1152,7 +1410,7 @@ ingest_one (CsdStorageSqlite  *self,
 
   if (!item->escalated && decided != NULL &&
       !insert_outcome (self, kase, decided->label, decided->by, "automated", NULL, FALSE,
-                       decided->at, error))
+                       decided->at, NULL, error))
     return FALSE;
 
   item->id = g_steal_pointer (&id);
@@ -1362,7 +1620,9 @@ sqlite_release (CsdStorage  *storage,
                    case_id, reviewer);
       return NULL;
     }
-  if (cs_case_get_status (kase) != CS_CASE_STATUS_OPEN)
+  /* A case waiting for its second review goes back to the pool the same way. */
+  if (cs_case_get_status (kase) != CS_CASE_STATUS_OPEN &&
+      cs_case_get_status (kase) != CS_CASE_STATUS_PENDING_SECOND)
     {
       rollback (self);
       g_set_error (error, CSD_ERROR, CSD_ERROR_CONFLICT, "Case %s is %s, not open",
@@ -1430,6 +1690,143 @@ sqlite_changes (CsdStorage  *storage,
   return g_steal_pointer (&cases);
 }
 
+/* Webhook deliveries */
+
+static GPtrArray *
+sqlite_webhook_due (CsdStorage  *storage,
+                    gint64       now_ms,
+                    guint        limit,
+                    GError     **error)
+{
+  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) csd_webhook_delivery_free);
+  sqlite3_stmt *st = stmt (self, STMT_WEBHOOK_DUE, error);
+  int rc;
+
+  if (st == NULL)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, now_ms);
+  sqlite3_bind_int64 (st, 2, limit);
+  while ((rc = step (self, st, error)) == 1)
+    {
+      CsdWebhookDelivery *d = g_new0 (CsdWebhookDelivery, 1);
+
+      d->event_id = column_text (st, 0);
+      d->case_id = column_text (st, 1);
+      d->url = column_text (st, 2);
+      d->secret = column_text (st, 3);
+      d->body = column_text (st, 4);
+      d->attempts = sqlite3_column_int64 (st, 5);
+      g_ptr_array_add (out, d);
+    }
+  sqlite3_reset (st);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+sqlite_webhook_update (CsdStorage  *storage,
+                       const char  *event_id,
+                       gint64       attempts,
+                       gint64       next_attempt_ms,
+                       gint64       delivered_ms,
+                       const char  *last_error,
+                       GError     **error)
+{
+  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
+  sqlite3_stmt *st = stmt (self, STMT_WEBHOOK_UPDATE, error);
+
+  if (st == NULL)
+    return FALSE;
+  bind_text (st, 1, event_id);
+  sqlite3_bind_int64 (st, 2, attempts);
+  sqlite3_bind_int64 (st, 3, next_attempt_ms);
+  if (delivered_ms >= 0)
+    sqlite3_bind_int64 (st, 4, delivered_ms);
+  bind_text (st, 5, last_error);
+  return run (self, st, error);
+}
+
+static gboolean
+sqlite_webhook_next (CsdStorage  *storage,
+                     gint64      *next_ms,
+                     GError     **error)
+{
+  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
+  sqlite3_stmt *st = stmt (self, STMT_WEBHOOK_NEXT, error);
+  int rc;
+
+  *next_ms = -1;
+  if (st == NULL)
+    return FALSE;
+  if ((rc = step (self, st, error)) < 0)
+    return FALSE;
+  if (rc == 1 && sqlite3_column_type (st, 0) != SQLITE_NULL)
+    *next_ms = sqlite3_column_int64 (st, 0);
+  sqlite3_reset (st);
+  return TRUE;
+}
+
+/* The overdue fallback */
+
+static GPtrArray *
+sqlite_overdue_sweep (CsdStorage  *storage,
+                      GDateTime   *now,
+                      guint        limit,
+                      GError     **error)
+{
+  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
+  g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  sqlite3_stmt *st;
+  int rc;
+
+  if (!begin (self, error))
+    return NULL;
+
+  if ((st = stmt (self, STMT_OVERDUE_SELECT, error)) == NULL)
+    goto fail;
+  bind_time (st, 1, now);
+  sqlite3_bind_int64 (st, 2, limit);
+  while ((rc = step (self, st, error)) == 1)
+    {
+      char **row = g_new0 (char *, 4);
+
+      row[0] = column_text (st, 0);   /* id */
+      row[1] = column_text (st, 2);   /* target */
+      row[2] = column_text (st, 3);   /* assignee, or NULL (then the list ends here) */
+      g_ptr_array_add (rows, row);
+    }
+  sqlite3_reset (st);
+  if (rc < 0)
+    goto fail;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+      CsCase *kase;
+
+      if ((st = stmt (self, STMT_OVERDUE_MOVE, error)) == NULL)
+        goto fail;
+      bind_text (st, 1, row[0]);
+      bind_text (st, 2, row[1]);
+      if (!run (self, st, error) ||
+          !feed_touch (self, row[2], row[0], error) ||
+          (kase = require_case (self, row[0], error)) == NULL)
+        goto fail;
+      g_ptr_array_add (moved, kase);
+    }
+
+  if (!commit (self, error))
+    goto fail;
+  return g_steal_pointer (&moved);
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
 /* Decisions */
 
 static gboolean
@@ -1444,8 +1841,17 @@ decide_one (CsdStorageSqlite          *self,
   g_autofree char *final_label = NULL;
   g_autofree char *why = NULL;
   g_autofree char *body = NULL;
+  g_autoptr(CsDecided) first = NULL;
+  g_autoptr(CsDecision) first_decision = NULL;
+  g_autofree char *first_text = NULL;
+  g_autofree char *second_text = NULL;
+  OutcomeExtras extras = { NULL };
+  CsDecision *outcome_decision = decision;
+  const char *outcome_by = context->reviewer;
+  CsAction outcome_action;
   GError *local_error = NULL;
   gboolean escalated_before = FALSE;
+  gint64 moved_version = 0;
   gboolean final;
   sqlite3_stmt *st;
   int rc;
@@ -1484,6 +1890,15 @@ decide_one (CsdStorageSqlite          *self,
 
   if (kase != NULL)
     {
+      if ((st = stmt (self, STMT_CASE_MOVED_VERSION, error)) == NULL)
+        return FALSE;
+      bind_text (st, 1, cs_case_get_id (kase));
+      if ((rc = step (self, st, error)) < 0)
+        return FALSE;
+      if (rc == 1)
+        moved_version = sqlite3_column_int64 (st, 0);
+      sqlite3_reset (st);
+
       if ((st = stmt (self, STMT_CLAIM_BAN_EXISTS, error)) == NULL)
         return FALSE;
       bind_text (st, 1, cs_case_get_id (kase));
@@ -1494,7 +1909,7 @@ decide_one (CsdStorageSqlite          *self,
       escalated_before = rc == 1;
     }
 
-  switch (csd_decision_judge (decision, kase, escalated_before, context->reviewer,
+  switch (csd_decision_judge (decision, kase, escalated_before, moved_version, context->reviewer,
                               context->queues, &why))
     {
     case CSD_VERDICT_INVALID:
@@ -1514,6 +1929,8 @@ decide_one (CsdStorageSqlite          *self,
     }
 
   former = g_strdup (cs_case_get_assigned_to (kase));
+  if (cs_case_get_status (kase) == CS_CASE_STATUS_PENDING_SECOND)
+    first = cs_decided_copy (cs_case_get_first_decision (kase));
   final = csd_decision_apply (kase, decision, &final_label);
   if (!write_case_state (self, kase, error))
     return FALSE;
@@ -1534,10 +1951,15 @@ decide_one (CsdStorageSqlite          *self,
   bind_time (st, 11, context->now);
   sqlite3_bind_int64 (st, 12, cs_case_get_version (kase));
   bind_text (st, 13, body);
+  bind_text (st, 14, cs_decision_get_initial_label (decision));
+  bind_text (st, 15, cs_decision_get_countersigns (decision));
   if (!run (self, st, error))
     return FALSE;
 
-  if (cs_decision_get_action (decision) == CS_ACTION_ESCALATE)
+  /* The first reviewer never gets the case back: the second must be
+   * someone else. */
+  if (cs_decision_get_action (decision) == CS_ACTION_ESCALATE ||
+      cs_case_get_status (kase) == CS_CASE_STATUS_PENDING_SECOND)
     {
       if ((st = stmt (self, STMT_CLAIM_BAN_ADD, error)) == NULL)
         return FALSE;
@@ -1553,14 +1975,57 @@ decide_one (CsdStorageSqlite          *self,
       !feed_touch (self, context->reviewer, cs_case_get_id (kase), error))
     return FALSE;
 
+  outcome_action = cs_decision_get_action (decision);
+  if (first != NULL)
+    {
+      CsDecided second = {
+        .by = (char *) context->reviewer,
+        .action = cs_decision_get_action (decision),
+        .label = (char *) cs_decision_get_label (decision),
+        .at = cs_decision_get_decided_at (decision),
+        .rationale = (char *) cs_decision_get_rationale (decision),
+      };
+      gboolean agreed = cs_decision_get_action (decision) == CS_ACTION_AGREE;
+
+      first_text = decided_to_text (first, "agreed", agreed);
+      second_text = decided_to_text (&second, "agreed", agreed);
+      item->first_by = g_strdup (first->by);
+      if (agreed)
+        {
+          /* The outcome is the first decision's, with its rationale and time spent. */
+          if ((st = stmt (self, STMT_DECISION_BODY, error)) == NULL)
+            return FALSE;
+          bind_text (st, 1, first->id);
+          if ((rc = step (self, st, error)) < 0)
+            return FALSE;
+          if (rc == 1)
+            first_decision = cs_decision_new_from_data ((const char *) sqlite3_column_text (st, 0),
+                                                        sqlite3_column_bytes (st, 0), NULL);
+          sqlite3_reset (st);
+          if (first_decision == NULL)
+            {
+              g_set_error (error, CSD_ERROR, CSD_ERROR_STORAGE,
+                           "The first decision %s of case %s is missing", first->id, cs_case_get_id (kase));
+              return FALSE;
+            }
+          outcome_decision = first_decision;
+          outcome_by = first->by;
+          outcome_action = first->action;
+        }
+    }
+  extras.initial_label = cs_decision_get_initial_label (outcome_decision);
+  extras.first_decision = first_text;
+  extras.second_review = second_text;
+
   if (final &&
-      !insert_outcome (self, kase, final_label, context->reviewer,
-                       cs_action_to_string (cs_decision_get_action (decision)),
-                       decision, TRUE, cs_decision_get_decided_at (decision), error))
+      !insert_outcome (self, kase, final_label, outcome_by, cs_action_to_string (outcome_action),
+                       outcome_decision, TRUE, cs_decision_get_decided_at (decision), &extras, error))
     return FALSE;
 
   item->status = CS_OUTBOX_ACCEPTED;
   item->case_version = cs_case_get_version (kase);
+  item->final = final;
+  item->pending_second = cs_case_get_status (kase) == CS_CASE_STATUS_PENDING_SECOND;
   return TRUE;
 }
 
@@ -1586,6 +2051,41 @@ sqlite_decide (CsdStorage                *storage,
 
 /* Feedback */
 
+static JsonNode *
+column_json (sqlite3_stmt *st,
+             int           col)
+{
+  const char *text = (const char *) sqlite3_column_text (st, col);
+
+  return text ? cs_json_parse (text, strlen (text), NULL) : NULL;
+}
+
+/* Reads OUTCOME_COLUMNS. */
+static CsdOutcome *
+outcome_from_row (sqlite3_stmt *st)
+{
+  CsdOutcome *o = g_new0 (CsdOutcome, 1);
+
+  o->seq = sqlite3_column_int64 (st, 0);
+  o->case_id = column_text (st, 1);
+  o->queue = column_text (st, 2);
+  o->model_label = column_text (st, 3);
+  o->model_confidence = sqlite3_column_double (st, 4);
+  o->final_label = column_text (st, 5);
+  o->decided_by = column_text (st, 6);
+  o->action = column_text (st, 7);
+  o->rationale = column_text (st, 8);
+  o->trigger = column_text (st, 9);
+  o->created_at = column_time (st, 10);
+  o->decided_at = column_time (st, 11);
+  o->duration_ms = sqlite3_column_type (st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64 (st, 12);
+  o->truth = column_text (st, 13);
+  o->initial_label = column_text (st, 14);
+  o->first_decision = column_json (st, 15);
+  o->second_review = column_json (st, 16);
+  return o;
+}
+
 static GPtrArray *
 sqlite_outcomes (CsdStorage  *storage,
                  gint64       since,
@@ -1602,28 +2102,41 @@ sqlite_outcomes (CsdStorage  *storage,
   sqlite3_bind_int64 (st, 1, since);
   sqlite3_bind_int64 (st, 2, limit > 0 ? (gint64) limit : -1);
   while ((rc = step (self, st, error)) == 1)
-    {
-      CsdOutcome *o = g_new0 (CsdOutcome, 1);
-
-      o->seq = sqlite3_column_int64 (st, 0);
-      o->case_id = column_text (st, 1);
-      o->queue = column_text (st, 2);
-      o->model_label = column_text (st, 3);
-      o->model_confidence = sqlite3_column_double (st, 4);
-      o->final_label = column_text (st, 5);
-      o->decided_by = column_text (st, 6);
-      o->action = column_text (st, 7);
-      o->rationale = column_text (st, 8);
-      o->trigger = column_text (st, 9);
-      o->created_at = column_time (st, 10);
-      o->decided_at = column_time (st, 11);
-      o->duration_ms = sqlite3_column_type (st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64 (st, 12);
-      o->truth = column_text (st, 13);
-      g_ptr_array_add (out, o);
-    }
+    g_ptr_array_add (out, outcome_from_row (st));
   if (rc < 0)
     return NULL;
   return g_steal_pointer (&out);
+}
+
+static CsdOutcome *
+sqlite_case_outcome (CsdStorage  *storage,
+                     const char  *case_id,
+                     GError     **error)
+{
+  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
+  CsdOutcome *outcome = NULL;
+  sqlite3_stmt *st;
+  int rc;
+
+  if ((st = stmt (self, STMT_OUTCOME_OF_CASE, error)) == NULL)
+    return NULL;
+  bind_text (st, 1, case_id);
+  if ((rc = step (self, st, error)) < 0)
+    return NULL;
+  if (rc == 1)
+    outcome = outcome_from_row (st);
+  sqlite3_reset (st);
+  if (outcome != NULL)
+    return outcome;
+
+  if ((st = stmt (self, STMT_CASE_EXISTS, error)) == NULL)
+    return NULL;
+  bind_text (st, 1, case_id);
+  rc = step (self, st, error);
+  sqlite3_reset (st);
+  if (rc == 0)
+    not_found_case (case_id, error);
+  return NULL;
 }
 
 /* The median of the @n values a statement returns in order, read with
@@ -1723,6 +2236,19 @@ metrics_in_transaction (CsdStorageSqlite  *self,
   if (rc < 0)
     return FALSE;
 
+  if ((st = stmt (self, STMT_METRICS_BLIND_FIRST, error)) == NULL)
+    return FALSE;
+  bind_text (st, 1, queue);
+  if (step (self, st, error) != 1)
+    return FALSE;
+  m->blind_decided = sqlite3_column_int64 (st, 0);
+  m->blind_changed = sqlite3_column_int64 (st, 1);
+  m->blind_with_truth = sqlite3_column_int64 (st, 2);
+  m->blind_initial_correct = sqlite3_column_int64 (st, 3);
+  m->blind_final_correct = sqlite3_column_int64 (st, 4);
+  m->blind_first = m->blind_decided > 0 || sqlite3_column_int64 (st, 5) != 0;
+  sqlite3_reset (st);
+
   return median (self, STMT_METRICS_DURATIONS, queue, n_decisions,
                  &m->has_median_duration, &m->median_duration_ms, error) &&
          median (self, STMT_METRICS_TIMES_TO_DECISION, queue, m->decided,
@@ -1744,6 +2270,41 @@ sqlite_metrics (CsdStorage  *storage,
   if (!metrics_in_transaction (self, queue, out, error))
     return rollback (self);
   return commit (self, error);
+}
+
+static GPtrArray *
+sqlite_case_figures (CsdStorage  *storage,
+                     const char  *queue,
+                     const char  *context_field,
+                     GError     **error)
+{
+  CsdStorageSqlite *self = CSD_STORAGE_SQLITE (storage);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) csd_case_figures_free);
+  sqlite3_stmt *st = stmt (self, STMT_CASE_FIGURES, error);
+  int rc;
+
+  if (st == NULL)
+    return NULL;
+  bind_text (st, 1, queue);
+  bind_text (st, 2, context_field);
+  while ((rc = step (self, st, error)) == 1)
+    {
+      CsdCaseFigures *f = g_new0 (CsdCaseFigures, 1);
+      gboolean decided = g_strcmp0 ((const char *) sqlite3_column_text (st, 1), "decided") == 0;
+
+      f->escalated = g_strcmp0 ((const char *) sqlite3_column_text (st, 0), "escalated") == 0;
+      f->decided = f->escalated && decided;
+      f->overridden = f->decided && g_strcmp0 ((const char *) sqlite3_column_text (st, 2), "override") == 0;
+      f->model_label = column_text (st, 3);
+      f->model_confidence = sqlite3_column_double (st, 4);
+      f->final_label = decided ? column_text (st, 5) : NULL;
+      f->truth = column_text (st, 6);
+      f->cohort = column_text (st, 7);
+      g_ptr_array_add (out, f);
+    }
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&out);
 }
 
 /* Opening */
@@ -1918,5 +2479,11 @@ csd_storage_sqlite_iface_init (CsdStorageInterface *iface)
   iface->changes = sqlite_changes;
   iface->decide = sqlite_decide;
   iface->outcomes = sqlite_outcomes;
+  iface->case_outcome = sqlite_case_outcome;
+  iface->overdue_sweep = sqlite_overdue_sweep;
+  iface->webhook_due = sqlite_webhook_due;
+  iface->webhook_update = sqlite_webhook_update;
+  iface->webhook_next = sqlite_webhook_next;
   iface->metrics = sqlite_metrics;
+  iface->case_figures = sqlite_case_figures;
 }

@@ -71,6 +71,7 @@ csd_decision_item_free (CsdDecisionItem *item)
   g_free (item->parse_error);
   g_free (item->reason);
   g_free (item->message);
+  g_free (item->first_by);
   g_clear_object (&item->current);
   g_free (item);
 }
@@ -128,7 +129,22 @@ csd_outcome_free (CsdOutcome *outcome)
   g_clear_pointer (&outcome->created_at, g_date_time_unref);
   g_clear_pointer (&outcome->decided_at, g_date_time_unref);
   g_free (outcome->truth);
+  g_free (outcome->initial_label);
+  g_clear_pointer (&outcome->first_decision, json_node_unref);
+  g_clear_pointer (&outcome->second_review, json_node_unref);
   g_free (outcome);
+}
+
+void
+csd_case_figures_free (CsdCaseFigures *figures)
+{
+  if (figures == NULL)
+    return;
+  g_free (figures->cohort);
+  g_free (figures->model_label);
+  g_free (figures->final_label);
+  g_free (figures->truth);
+  g_free (figures);
 }
 
 static void
@@ -175,6 +191,15 @@ csd_outcome_to_json (const CsdOutcome *outcome)
   else
     json_object_set_null_member (obj, "duration_ms");
   set_string_or_null (obj, "truth", outcome->truth);
+  set_string_or_null (obj, "initial_label", outcome->initial_label);
+  if (outcome->first_decision != NULL)
+    json_object_set_member (obj, "first_decision", json_node_copy (outcome->first_decision));
+  else
+    json_object_set_null_member (obj, "first_decision");
+  if (outcome->second_review != NULL)
+    json_object_set_member (obj, "second_review", json_node_copy (outcome->second_review));
+  else
+    json_object_set_null_member (obj, "second_review");
 
   return json_node_init_object (json_node_alloc (), obj);
 }
@@ -251,6 +276,19 @@ csd_metrics_to_json (const CsdMetrics *m)
   set_ratio (accuracy, "escalated_final", m->escalated_final_correct, m->escalated_final_with_truth);
   json_object_set_int_member (accuracy, "with_truth", m->with_truth);
   json_object_set_object_member (obj, "accuracy", accuracy);
+
+  if (m->blind_first)
+    {
+      JsonObject *blind = json_object_new ();
+
+      json_object_set_int_member (blind, "decided", m->blind_decided);
+      json_object_set_int_member (blind, "changed_after_reveal", m->blind_changed);
+      set_ratio (blind, "change_rate", m->blind_changed, m->blind_decided);
+      set_ratio (blind, "initial_accuracy", m->blind_initial_correct, m->blind_with_truth);
+      set_ratio (blind, "final_accuracy", m->blind_final_correct, m->blind_with_truth);
+      json_object_set_int_member (blind, "with_truth", m->blind_with_truth);
+      json_object_set_object_member (obj, "blind_first", blind);
+    }
 
   return json_node_init_object (json_node_alloc (), obj);
 }
@@ -458,6 +496,71 @@ csd_storage_decide (CsdStorage                *self,
   return IFACE (self)->decide (self, context, items, error);
 }
 
+void
+csd_webhook_delivery_free (CsdWebhookDelivery *delivery)
+{
+  if (delivery == NULL)
+    return;
+  g_free (delivery->event_id);
+  g_free (delivery->case_id);
+  g_free (delivery->url);
+  g_free (delivery->secret);
+  g_free (delivery->body);
+  g_free (delivery);
+}
+
+GPtrArray *
+csd_storage_webhook_due (CsdStorage  *self,
+                         gint64       now_ms,
+                         guint        limit,
+                         GError     **error)
+{
+  g_return_val_if_fail (CSD_IS_STORAGE (self), NULL);
+  return IFACE (self)->webhook_due (self, now_ms, limit, error);
+}
+
+gboolean
+csd_storage_webhook_update (CsdStorage  *self,
+                            const char  *event_id,
+                            gint64       attempts,
+                            gint64       next_attempt_ms,
+                            gint64       delivered_ms,
+                            const char  *last_error,
+                            GError     **error)
+{
+  g_return_val_if_fail (CSD_IS_STORAGE (self), FALSE);
+  return IFACE (self)->webhook_update (self, event_id, attempts, next_attempt_ms, delivered_ms,
+                                       last_error, error);
+}
+
+gboolean
+csd_storage_webhook_next (CsdStorage  *self,
+                          gint64      *next_ms,
+                          GError     **error)
+{
+  g_return_val_if_fail (CSD_IS_STORAGE (self), FALSE);
+  return IFACE (self)->webhook_next (self, next_ms, error);
+}
+
+GPtrArray *
+csd_storage_overdue_sweep (CsdStorage  *storage,
+                           GDateTime   *now,
+                           guint        limit,
+                           GError     **error)
+{
+  g_return_val_if_fail (CSD_IS_STORAGE (storage), NULL);
+  return IFACE (storage)->overdue_sweep (storage, now, limit, error);
+}
+
+CsdOutcome *
+csd_storage_case_outcome (CsdStorage  *self,
+                          const char  *case_id,
+                          GError     **error)
+{
+  g_return_val_if_fail (CSD_IS_STORAGE (self), NULL);
+  return IFACE (self)->case_outcome (self, case_id, error);
+}
+
 GPtrArray *
 csd_storage_outcomes (CsdStorage  *self,
                       gint64       since,
@@ -476,6 +579,17 @@ csd_storage_metrics (CsdStorage  *self,
 {
   g_return_val_if_fail (CSD_IS_STORAGE (self), FALSE);
   return IFACE (self)->metrics (self, queue, out, error);
+}
+
+GPtrArray *
+csd_storage_case_figures (CsdStorage  *self,
+                          const char  *queue,
+                          const char  *context_field,
+                          GError     **error)
+{
+  g_return_val_if_fail (CSD_IS_STORAGE (self), NULL);
+  g_return_val_if_fail (queue != NULL, NULL);
+  return IFACE (self)->case_figures (self, queue, context_field, error);
 }
 
 static int

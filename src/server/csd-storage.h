@@ -78,10 +78,26 @@ typedef struct
   char          *reason;        /* conflict: "decided", "withdrawn" or "stale" */
   char          *message;       /* invalid: why */
   CsCase        *current;       /* conflict: the case as it is now */
+  gboolean       final;         /* accepted, and the case's outcome is now final */
+  gboolean       pending_second; /* accepted, and the case now waits for a second reviewer */
+  char          *first_by;      /* accepted as a second review: who made the first decision */
 } CsdDecisionItem;
 
 void          csd_decision_item_free (CsdDecisionItem *item);
 JsonNode     *csd_decision_item_to_json (CsdDecisionItem *item);
+
+/* One webhook delivery: a final outcome on its way to a queue's webhook. */
+typedef struct
+{
+  char   *event_id;   /* X-Countersign-Event: the same on every attempt */
+  char   *case_id;
+  char   *url;
+  char   *secret;
+  char   *body;       /* the outcome, as its export line */
+  gint64  attempts;   /* made so far */
+} CsdWebhookDelivery;
+
+void          csd_webhook_delivery_free (CsdWebhookDelivery *delivery);
 
 /* Who sends a batch of decisions. */
 typedef struct
@@ -108,9 +124,14 @@ typedef struct
   GDateTime *decided_at;
   gint64     duration_ms;       /* -1 when automated */
   char      *truth;             /* NULL until known */
+  /* Oversight extensions. */
+  char      *initial_label;     /* blind-first: the label the reviewer gave before the reveal */
+  JsonNode  *first_decision;    /* two-person rule: the first reviewer's decision {"id", "by", "action", "label", "rationale", "at"} */
+  JsonNode  *second_review;     /* two-person rule: the second reviewer's {"by", "action", "label", "rationale", "at", "agreed"} */
 } CsdOutcome;
 
 void          csd_outcome_free    (CsdOutcome *outcome);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsdOutcome, csd_outcome_free)
 JsonNode     *csd_outcome_to_json (const CsdOutcome *outcome);
 
 /* The figures behind GET /api/v1/metrics, as counts; csd_metrics_to_json()
@@ -150,9 +171,33 @@ typedef struct
   gint64   escalated_model_correct;
   gint64   escalated_final_with_truth;
   gint64   escalated_final_correct;
+  /* Blind-first review: final human outcomes whose decision carried an
+   * initial label; shown when the queue is blind-first or any exists. */
+  gboolean blind_first;
+  gint64   blind_decided;
+  gint64   blind_changed;             /* final label differs from the initial one */
+  gint64   blind_with_truth;
+  gint64   blind_initial_correct;
+  gint64   blind_final_correct;
 } CsdMetrics;
 
 JsonNode     *csd_metrics_to_json (const CsdMetrics *metrics);
+
+/* One case as the oversight figures see it (cohort metrics, the autonomy
+ * report): how it was routed and decided, and its truth. */
+typedef struct
+{
+  char     *cohort;            /* the context field asked for, as text; NULL when absent or null */
+  gboolean  escalated;         /* routed to a person */
+  gboolean  decided;           /* escalated, and finally decided by a person */
+  gboolean  overridden;        /* decided, and the final action an override */
+  char     *model_label;
+  double    model_confidence;
+  char     *final_label;       /* once final (automated: the model's); NULL while open, after a reject */
+  char     *truth;             /* NULL until known */
+} CsdCaseFigures;
+
+void          csd_case_figures_free (CsdCaseFigures *figures);
 
 #define CSD_TYPE_STORAGE (csd_storage_get_type ())
 G_DECLARE_INTERFACE (CsdStorage, csd_storage, CSD, STORAGE, GObject)
@@ -253,6 +298,27 @@ struct _CsdStorageInterface
                                        const CsdDecisionContext *context,
                                        GPtrArray                *items,
                                        GError                  **error);
+  CsdOutcome    *(*case_outcome)      (CsdStorage          *self,
+                                       const char          *case_id,
+                                       GError             **error);
+  GPtrArray     *(*overdue_sweep)     (CsdStorage          *self,
+                                       GDateTime           *now,
+                                       guint                limit,
+                                       GError             **error);
+  GPtrArray     *(*webhook_due)       (CsdStorage          *self,
+                                       gint64               now_ms,
+                                       guint                limit,
+                                       GError             **error);
+  gboolean       (*webhook_update)    (CsdStorage          *self,
+                                       const char          *event_id,
+                                       gint64               attempts,
+                                       gint64               next_attempt_ms,
+                                       gint64               delivered_ms,
+                                       const char          *last_error,
+                                       GError             **error);
+  gboolean       (*webhook_next)      (CsdStorage          *self,
+                                       gint64              *next_ms,
+                                       GError             **error);
 
   /* Feedback out. */
   GPtrArray     *(*outcomes)          (CsdStorage          *self,
@@ -262,6 +328,10 @@ struct _CsdStorageInterface
   gboolean       (*metrics)           (CsdStorage          *self,
                                        const char          *queue,
                                        CsdMetrics          *out,
+                                       GError             **error);
+  GPtrArray     *(*case_figures)      (CsdStorage          *self,
+                                       const char          *queue,
+                                       const char          *context_field,
                                        GError             **error);
 };
 
@@ -366,7 +436,7 @@ char         **csd_storage_claim           (CsdStorage          *self,
                                             GDateTime           *now,
                                             GDateTime           *lease_until,
                                             GError             **error);
-/* Gives a case back to the pool: it must be open and assigned to @reviewer
+/* Gives a case back to the pool: it must be open (or pending_second) and assigned to @reviewer
  * (CSD_ERROR_NOT_FOUND, CSD_ERROR_FORBIDDEN, CSD_ERROR_CONFLICT). The
  * assignee changes, so the version goes up. */
 CsCase        *csd_storage_release         (CsdStorage          *self,
@@ -393,7 +463,11 @@ GPtrArray     *csd_storage_changes         (CsdStorage          *self,
  * "duplicate" with the stored result; the others are judged by
  * csd_decision_judge() and, when accepted, applied by csd_decision_apply()
  * and stored with the case's new state, feed rows and (for a final one) an
- * outcome. Neither an invalid nor a conflicting decision is stored.
+ * outcome, with its webhook delivery when the queue has a webhook. Under a
+ * two-person rule a first decision leaves the case pending_second, its
+ * reviewer barred from claiming it again; the second review makes the
+ * outcome final with both reviews in it. Neither an invalid nor a
+ * conflicting decision is stored.
  *
  * Stored decisions are the idempotency record, and are kept for good: a
  * purge, if one is ever added, must keep at least 30 days, longer than any
@@ -403,6 +477,45 @@ gboolean       csd_storage_decide          (CsdStorage               *self,
                                             GPtrArray                *items,
                                             GError                  **error);
 
+/* The overdue fallback: moves up to @limit cases that are still undecided
+ * (open or pending_second) at their due_at, in a queue whose settings name
+ * an "on_overdue" queue that exists, to that queue, in one transaction: the
+ * lease is cleared, the trigger becomes "overdue" (naming the queue it came
+ * from), the version goes up, and the former assignee gets a feed row. A
+ * case moves once at most, ever. Returns the moved cases (of CsCase) as they
+ * are now, possibly none. */
+GPtrArray     *csd_storage_overdue_sweep   (CsdStorage          *self,
+                                            GDateTime           *now,
+                                            guint                limit,
+                                            GError             **error);
+/* Webhooks. A final outcome of a queue whose settings carry a "webhook" is
+ * queued for delivery in the transaction that makes it final (by
+ * csd_storage_decide() and csd_storage_ingest()), and stays queued until
+ * webhook_update() says it was delivered. Times are Unix milliseconds. */
+/* The undelivered deliveries due at @now_ms (of CsdWebhookDelivery), oldest first. */
+GPtrArray     *csd_storage_webhook_due     (CsdStorage          *self,
+                                            gint64               now_ms,
+                                            guint                limit,
+                                            GError             **error);
+/* Records an attempt: the count, when to try next, and when it was
+ * delivered (< 0: not yet) or why it failed. */
+gboolean       csd_storage_webhook_update  (CsdStorage          *self,
+                                            const char          *event_id,
+                                            gint64               attempts,
+                                            gint64               next_attempt_ms,
+                                            gint64               delivered_ms,
+                                            const char          *last_error,
+                                            GError             **error);
+/* When the next undelivered delivery is due; *next_ms < 0 when none is. */
+gboolean       csd_storage_webhook_next    (CsdStorage          *self,
+                                            gint64              *next_ms,
+                                            GError             **error);
+/* The case's latest final outcome, or NULL: with CSD_ERROR_NOT_FOUND when
+ * there is no such case, without an error while it has none (open,
+ * pending_second). */
+CsdOutcome    *csd_storage_case_outcome    (CsdStorage          *self,
+                                            const char          *case_id,
+                                            GError             **error);
 /* Final outcomes (of CsdOutcome) after @since, in the order they were
  * made; @limit 0 means all. */
 GPtrArray     *csd_storage_outcomes        (CsdStorage          *self,
@@ -413,6 +526,12 @@ GPtrArray     *csd_storage_outcomes        (CsdStorage          *self,
 gboolean       csd_storage_metrics         (CsdStorage          *self,
                                             const char          *queue,
                                             CsdMetrics          *out,
+                                            GError             **error);
+/* Every case of @queue (of CsdCaseFigures), in the order they came in, each
+ * with the value of its context field @context_field (may be NULL). */
+GPtrArray     *csd_storage_case_figures    (CsdStorage          *self,
+                                            const char          *queue,
+                                            const char          *context_field,
                                             GError             **error);
 
 /* The queues a principal works: its token's queues and every queue whose
