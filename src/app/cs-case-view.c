@@ -163,7 +163,11 @@ asset_fetched_cb (GObject      *source,
   if (path == NULL)
     {
       self->settled = TRUE;
-      set_evidence_message (self, "network-offline-symbolic", _("Evidence Not Available"), error->message);
+      g_autofree char *description =
+        g_strdup_printf (_("The evidence is not on this computer yet, and it cannot be fetched now (%s). "
+                           "You can still decide this case from what is shown, or come back to it later."),
+                         error->message);
+      set_evidence_message (self, "network-offline-symbolic", _("Evidence Not Available"), description);
       return;
     }
   load_evidence_file (self, path);

@@ -27,7 +27,7 @@ static const CsShortcut shortcuts[] = {
   { "8 KP_8", "win.choose-label", 7, TRUE, NULL, NULL },
   { "9 KP_9", "win.choose-label", 8, TRUE, NULL, NULL },
   { "<Control>e", "win.focus-rationale", -1, TRUE, N_("Decision"), N_("Write the rationale") },
-  { "<Control>Return", "case.submit", -1, FALSE, N_("Decision"), N_("Countersign: record the decision") },
+  { "<Control>Return <Control>KP_Enter", "win.submit", -1, TRUE, N_("Decision"), N_("Countersign: record the decision") },
   { "<Control>z", "win.undo", -1, TRUE, N_("Decision"), N_("Undo the last decision, while it is unsent") },
   { "h", "win.toggle-heatmap", -1, TRUE, N_("Evidence"), N_("Show or hide the heatmap") },
   { "<Control>plus <Control>equal", "image.zoom-in", -1, FALSE, N_("Evidence"), N_("Zoom in (with the image focused)") },

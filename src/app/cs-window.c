@@ -265,6 +265,14 @@ decided_cb (CsWindow   *self,
 
   /* The decided case leaves the to-do list; the next one takes its place. */
   refresh_cases (self);
+
+  /* Out of the rationale, so that the next case's keys (A, O, R, E, J, K,
+   * Ctrl+Z) reach the window rather than a text field: on the queue where it
+   * shows, else nowhere in particular. */
+  if (adw_flap_get_reveal_flap (self->flap) && gtk_widget_get_mapped (GTK_WIDGET (self->queue_view)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->queue_view));
+  else
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
 }
 
 /* " · due in 3 h", " · overdue 2 d", or "" without a due time. */
@@ -393,6 +401,19 @@ toggle_heatmap_activated (GtkWidget  *widget,
                           GVariant   *parameter)
 {
   cs_case_view_toggle_heatmap (CS_WINDOW (widget)->case_view);
+}
+
+/* Ctrl+Return wherever the focus is: in the rationale the case view takes it
+ * first (in the capture phase), elsewhere it reaches the window. */
+static void
+submit_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CsWindow *self = CS_WINDOW (widget);
+
+  if (cs_case_view_get_case_id (self->case_view) != NULL)
+    cs_case_view_submit (self->case_view);
 }
 
 static void
@@ -626,6 +647,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.show-queue", NULL, show_queue_activated);
+  gtk_widget_class_install_action (widget_class, "win.submit", NULL, submit_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-heatmap", NULL, toggle_heatmap_activated);
   cs_shortcuts_add_bindings (widget_class);
 }
