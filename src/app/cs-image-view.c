@@ -752,6 +752,8 @@ snapshot_regions (CsImageView *self,
   lookup_color (GTK_WIDGET (self), "accent_fg_color", "theme_selected_fg_color", "#ffffff", &accent_fg);
   accent.alpha = accent_fg.alpha = 1.f;
 
+  /* Every outline first, then every label: no box is drawn over another's label. */
+  for (guint pass = 0; pass < 2; pass++)
   for (guint i = 0; i < self->regions->len; i++)
     {
       const CsRegion *region = g_ptr_array_index (self->regions, i);
@@ -769,9 +771,13 @@ snapshot_regions (CsImageView *self,
       if (x1 + 3 < 0 || y1 + 3 < 0 || x0 - 3 > width || y0 - 64 > height)
         continue;
 
-      append_ring (snapshot, x0 - 3, y0 - 3, x1 - x0 + 6, y1 - y0 + 6, 1, &halo);
-      append_ring (snapshot, x0 - 2, y0 - 2, x1 - x0 + 4, y1 - y0 + 4, 2, &accent);
-      append_ring (snapshot, x0, y0, x1 - x0, y1 - y0, 1, &halo);
+      if (pass == 0)
+        {
+          append_ring (snapshot, x0 - 3, y0 - 3, x1 - x0 + 6, y1 - y0 + 6, 1, &halo);
+          append_ring (snapshot, x0 - 2, y0 - 2, x1 - x0 + 4, y1 - y0 + 4, 2, &accent);
+          append_ring (snapshot, x0, y0, x1 - x0, y1 - y0, 1, &halo);
+          continue;
+        }
 
       text = region_text (region);
       if (text == NULL)
