@@ -197,7 +197,7 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Runs of each benchmark (median reported)", "N" },
     { "ops", 0, 0, G_OPTION_ARG_INT, &ops, "Operations per run for the per-operation figures", "N" },
-    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one group: store, server, sync", "GROUP" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one group: store, server, sync, ui", "GROUP" },
     { NULL }
   };
 
@@ -233,6 +233,8 @@ main (int   argc,
     cs_bench_server (runs);
   if (wanted ("sync") || wanted ("server"))
     cs_bench_sync (runs);
+  if (wanted ("ui"))
+    cs_bench_ui (runs);
 
   print_table ();
   return 0;

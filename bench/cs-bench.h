@@ -20,5 +20,7 @@ char *cs_bench_tmpdir  (void);
 void  cs_bench_server  (int runs);
 /* The workstation's sync engine against the reference server. */
 void  cs_bench_sync    (int runs);
+/* The review window: launch, deciding, a very large image. Needs a display. */
+void  cs_bench_ui      (int runs);
 
 G_END_DECLS
