@@ -693,6 +693,74 @@ test_queries (Fixture       *fx,
   g_assert_cmpuint (cs_store_count_cases (fx->store, &query), ==, 3);
 }
 
+/* A case's place in each order, counted in SQL, is where the list puts it,
+ * ties and cases without a due time included; the list finds it without
+ * reading a page. */
+static void
+test_case_position (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  const CsSortOrder orders[] = { CS_SORT_PRIORITY, CS_SORT_CONFIDENCE, CS_SORT_DUE };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  guint n = 300;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c-%03u", (i * 37) % n);
+      g_autofree char *title = g_strdup_printf ("%s %u", i % 3 ? "Scan" : "Note", i);
+      g_autofree char *due = g_rand_int_range (rand, 0, 4) == 0 ? NULL
+                             : g_strdup_printf ("2026-11-2%dT10:00:00Z", g_rand_int_range (rand, 0, 4));
+      /* Few distinct values, so that many cases tie and the id decides. */
+      g_autofree char *json = case_json (id, 1, i % 2 ? "derm" : "claims", "open", REVIEWER,
+                                         g_rand_int_range (rand, 1, 6) / 10.0, g_rand_int_range (rand, 1, 6) / 10.0,
+                                         title, due);
+
+      g_ptr_array_add (page, cs_case_new_from_data (json, -1, CS_CASE_PARSE_CASE, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (cs_store_apply_changes (fx->store, page, REVIEWER, "1", NULL, &error));
+
+  for (guint o = 0; o < G_N_ELEMENTS (orders); o++)
+    for (guint filter = 0; filter < 3; filter++)
+      {
+        CsCaseQuery query = { .sort = orders[o], .trigger = -1, .states = CS_STATES_TODO };
+        g_autoptr(GPtrArray) rows = NULL;
+        g_autoptr(CsCaseList) list = NULL;
+        guint loaded;
+
+        if (filter == 1)
+          query.queue = "derm";
+        else if (filter == 2)
+          query.search = "Note";
+        rows = cs_store_list_cases (fx->store, &query, 0, n, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (rows->len, >, 0);
+        for (guint i = 0; i < rows->len; i++)
+          g_assert_cmpint (cs_store_case_position (fx->store, &query, ((CsCaseRow *) rows->pdata[i])->id), ==, (int) i);
+
+        list = cs_case_list_new (fx->store);
+        cs_case_list_set_query (list, &query);
+        loaded = cs_case_list_get_pages_loaded (list);
+        g_assert_cmpint (cs_case_list_find (list, ((CsCaseRow *) rows->pdata[rows->len - 1])->id), ==,
+                         (int) rows->len - 1);
+        g_assert_cmpuint (cs_case_list_get_pages_loaded (list), ==, loaded);
+      }
+
+  /* Outside the view, or not on this workstation at all. */
+  {
+    CsCaseQuery query = { .sort = CS_SORT_PRIORITY, .trigger = -1, .states = CS_STATES_TODO, .queue = "derm" };
+    g_autoptr(GPtrArray) others = NULL;
+
+    query.queue = "claims";
+    others = cs_store_list_cases (fx->store, &query, 0, 1, &error);
+    query.queue = "derm";
+    g_assert_cmpint (cs_store_case_position (fx->store, &query, ((CsCaseRow *) others->pdata[0])->id), ==, -1);
+    g_assert_cmpint (cs_store_case_position (fx->store, &query, "c-none"), ==, -1);
+  }
+}
+
 static void
 count_changes_cb (GListModel *model,
                   guint       position,
@@ -770,6 +838,7 @@ main (int   argc,
   ADD ("dismiss-conflict", test_dismiss_conflict);
   ADD ("audit-chain", test_audit_chain);
   ADD ("queries", test_queries);
+  ADD ("case-position", test_case_position);
   ADD ("case-list-lazy", test_case_list_is_lazy);
 #undef ADD
 

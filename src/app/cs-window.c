@@ -204,6 +204,11 @@ reload_cases (CsWindow          *self,
   guint n;
   int position;
 
+  /* Nothing selected while the list is replaced: GTK 4.8's single selection
+   * would otherwise look for the selected item among all the new rows, reading
+   * every page of a 100,000-case queue. The position is found in SQL instead. */
+  g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   if (query != NULL)
     cs_case_list_set_query (self->cases, query);
   else
@@ -215,6 +220,7 @@ reload_cases (CsWindow          *self,
 
   if (position >= 0)
     gtk_single_selection_set_selected (self->selection, (guint) position);
+  g_signal_handlers_unblock_by_func (self->selection, selection_changed_cb, self);
   selection_changed_cb (self);
   update_queue_page (self);
 }

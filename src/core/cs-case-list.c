@@ -269,16 +269,10 @@ cs_case_list_find (CsCaseList *self,
                    const char *case_id)
 {
   g_return_val_if_fail (CS_IS_CASE_LIST (self), -1);
+  g_return_val_if_fail (case_id != NULL, -1);
 
-  for (guint page = 0; page * CS_CASE_LIST_PAGE < self->n_items; page++)
-    {
-      GPtrArray *items = load_page (self, page);
-
-      for (guint i = 0; items != NULL && i < items->len; i++)
-        if (g_str_equal (cs_case_item_get_id (g_ptr_array_index (items, i)), case_id))
-          return (int) (page * CS_CASE_LIST_PAGE + i);
-    }
-  return -1;
+  /* In SQL: reading pages up to the case would cost the whole queue. */
+  return cs_store_case_position (self->store, &self->query, case_id);
 }
 
 guint

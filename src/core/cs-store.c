@@ -1013,6 +1013,78 @@ cs_store_count_cases (CsStore           *self,
   return count;
 }
 
+/* Where a case stands in the view, counted in SQL with the view's own order
+ * (priority, confidence or due time, then id), so that finding it never reads
+ * the rows before it. */
+int
+cs_store_case_position (CsStore           *self,
+                        const CsCaseQuery *query,
+                        const char        *case_id)
+{
+  g_autofree char *in_view = NULL;
+  g_autofree char *before = NULL;
+  sqlite3_stmt *stmt;
+  double priority = 0, confidence = 0;
+  gint64 due_at = 0;
+  int found = 0, position = -1;
+
+  g_return_val_if_fail (CS_IS_STORE (self), -1);
+  g_return_val_if_fail (case_id != NULL, -1);
+
+  in_view = query_sql (query, "SELECT priority, confidence, due_at", FALSE);
+  in_view = g_strconcat (g_steal_pointer (&in_view), " AND id = :id", NULL);
+  if ((stmt = prepare (self, in_view, NULL)) == NULL)
+    return -1;
+  bind_query (stmt, query);
+  bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":id"), case_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      priority = sqlite3_column_double (stmt, 0);
+      confidence = sqlite3_column_double (stmt, 1);
+      due_at = sqlite3_column_int64 (stmt, 2);
+      found = 1;
+    }
+  sqlite3_reset (stmt);
+  if (!found)
+    return -1;
+
+  before = query_sql (query, "SELECT count(*)", FALSE);
+  switch (query->sort)
+    {
+    case CS_SORT_CONFIDENCE:
+      before = g_strconcat (g_steal_pointer (&before),
+                            " AND (confidence < :confidence OR (confidence = :confidence AND id < :id))", NULL);
+      break;
+    case CS_SORT_DUE:
+      before = g_strconcat (g_steal_pointer (&before),
+                            " AND ((due_at = 0) < :undated OR ((due_at = 0) = :undated AND"
+                            " (due_at < :due OR (due_at = :due AND id < :id))))", NULL);
+      break;
+    case CS_SORT_PRIORITY:
+    default:
+      before = g_strconcat (g_steal_pointer (&before),
+                            " AND (priority > :priority OR (priority = :priority AND id < :id))", NULL);
+      break;
+    }
+  if ((stmt = prepare (self, before, NULL)) == NULL)
+    return -1;
+  bind_query (stmt, query);
+  bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":id"), case_id);
+  if (sqlite3_bind_parameter_index (stmt, ":priority") > 0)
+    sqlite3_bind_double (stmt, sqlite3_bind_parameter_index (stmt, ":priority"), priority);
+  if (sqlite3_bind_parameter_index (stmt, ":confidence") > 0)
+    sqlite3_bind_double (stmt, sqlite3_bind_parameter_index (stmt, ":confidence"), confidence);
+  if (sqlite3_bind_parameter_index (stmt, ":due") > 0)
+    {
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":due"), due_at);
+      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":undated"), due_at == 0);
+    }
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    position = (int) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return position;
+}
+
 GPtrArray *
 cs_store_list_cases (CsStore           *self,
                      const CsCaseQuery *query,

@@ -118,6 +118,11 @@ gboolean       cs_store_get_local_state    (CsStore       *self,
                                             CsLocalState  *out);
 guint          cs_store_count_cases        (CsStore       *self,
                                             const CsCaseQuery *query);
+/* The position of @case_id in the query's view, or -1 when it is not in it;
+ * counted in SQL, without reading the rows before it. */
+int            cs_store_case_position      (CsStore       *self,
+                                            const CsCaseQuery *query,
+                                            const char    *case_id);
 /* Rows @offset … @offset + @limit of the query, of CsCaseRow. */
 GPtrArray     *cs_store_list_cases         (CsStore       *self,
                                             const CsCaseQuery *query,
