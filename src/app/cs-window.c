@@ -193,7 +193,13 @@ handle_drag_update_cb (GtkGestureDrag *gesture,
 }
 
 /* Reloads the list and keeps the reviewer where they were: on the same case
- * when it is still listed, else on the case that took its place. */
+ * when it is still listed, else on the case that took its place.
+ *
+ * The list view gets a new model rather than a change to the old one: on a
+ * change covering every row, GTK 4.8's list widgets look for the items they
+ * track (the focused and selected rows) among all the new rows, which reads
+ * every page of a 100,000-case queue. A new model costs only the rows on
+ * screen, and the case to keep is found in SQL. */
 static void
 reload_cases (CsWindow          *self,
               const CsCaseQuery *query)
@@ -201,26 +207,30 @@ reload_cases (CsWindow          *self,
   const char *current = cs_case_view_get_case_id (self->case_view);
   g_autofree char *keep = g_strdup (current);
   guint old_position = gtk_single_selection_get_selected (self->selection);
+  g_autoptr(CsCaseList) cases = cs_case_list_new (cs_sync_get_store (self->sync));
+  GtkSingleSelection *selection;
   guint n;
   int position;
 
-  /* Nothing selected while the list is replaced: GTK 4.8's single selection
-   * would otherwise look for the selected item among all the new rows, reading
-   * every page of a 100,000-case queue. The position is found in SQL instead. */
-  g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  if (query != NULL)
-    cs_case_list_set_query (self->cases, query);
-  else
-    cs_case_list_refresh (self->cases);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->cases));
-  position = keep ? cs_case_list_find (self->cases, keep) : -1;
+  cs_case_list_set_query (cases, query != NULL ? query : cs_case_list_get_query (self->cases));
+  n = g_list_model_get_n_items (G_LIST_MODEL (cases));
+  position = keep ? cs_case_list_find (cases, keep) : -1;
   if (position < 0 && n > 0)
     position = old_position == GTK_INVALID_LIST_POSITION ? 0 : (int) MIN (old_position, n - 1);
 
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (cases)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_selected (selection, position >= 0 ? (guint) position : GTK_INVALID_LIST_POSITION);
+  g_signal_handlers_disconnect_by_data (self->selection, self);
+  gtk_list_view_set_model (self->queue_view, GTK_SELECTION_MODEL (selection));
+  g_set_object (&self->cases, cases);
+  g_clear_object (&self->selection);
+  self->selection = selection;
+  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   if (position >= 0)
-    gtk_single_selection_set_selected (self->selection, (guint) position);
-  g_signal_handlers_unblock_by_func (self->selection, selection_changed_cb, self);
+    gtk_widget_activate_action (GTK_WIDGET (self->queue_view), "list.scroll-to-item", "u", (guint) position);
+
   selection_changed_cb (self);
   update_queue_page (self);
 }
