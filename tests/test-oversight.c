@@ -1040,6 +1040,26 @@ test_webhook_rules (void)
   g_clear_pointer (&why, g_free);
   g_assert_false (csd_webhooks_url_allowed ("not a url", TRUE, &why));
 
+  /* A proxy in the environment carries deliveries elsewhere, never to this machine. */
+  {
+    g_autoptr(GProxyResolver) resolver = NULL;
+    g_auto(GStrv) far = NULL;
+    g_auto(GStrv) near = NULL;
+    g_auto(GStrv) excepted = NULL;
+
+    g_setenv ("http_proxy", "http://proxy.example.org:3128", TRUE);
+    g_setenv ("no_proxy", "hooks.internal.example.org", TRUE);
+    resolver = csd_webhooks_proxy_resolver_new ();
+    g_unsetenv ("http_proxy");
+    g_unsetenv ("no_proxy");
+    far = g_proxy_resolver_lookup (resolver, "http://hooks.example.org/x", NULL, NULL);
+    near = g_proxy_resolver_lookup (resolver, "http://127.0.0.1:8080/hook", NULL, NULL);
+    excepted = g_proxy_resolver_lookup (resolver, "http://hooks.internal.example.org/x", NULL, NULL);
+    g_assert_cmpstr (far[0], ==, "http://proxy.example.org:3128");
+    g_assert_cmpstr (near[0], ==, "direct://");
+    g_assert_cmpstr (excepted[0], ==, "direct://");
+  }
+
   /* Doubling from the base up to the cap; jitter takes at most half off. */
   g_assert_cmpint (csd_webhooks_backoff_ms (100, 1000, 1, 0.0), ==, 100);
   g_assert_cmpint (csd_webhooks_backoff_ms (100, 1000, 3, 0.0), ==, 400);

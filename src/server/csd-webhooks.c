@@ -293,13 +293,46 @@ csd_webhooks_class_init (CsdWebhooksClass *klass)
   object_class->finalize = csd_webhooks_finalize;
 }
 
+GProxyResolver *
+csd_webhooks_proxy_resolver_new (void)
+{
+  const char *no_proxy = g_getenv ("no_proxy") ? g_getenv ("no_proxy") : g_getenv ("NO_PROXY");
+  const char *http_proxy = g_getenv ("http_proxy") ? g_getenv ("http_proxy") : g_getenv ("HTTP_PROXY");
+  const char *https_proxy = g_getenv ("https_proxy") ? g_getenv ("https_proxy") : g_getenv ("HTTPS_PROXY");
+  g_autoptr(GStrvBuilder) ignore = g_strv_builder_new ();
+  g_auto(GStrv) hosts = NULL;
+  GProxyResolver *resolver;
+
+  /* This machine is never reached through a proxy. */
+  g_strv_builder_add_many (ignore, "localhost", "127.0.0.0/8", "::1", NULL);
+  if (no_proxy != NULL)
+    {
+      g_auto(GStrv) extra = g_strsplit (no_proxy, ",", -1);
+
+      for (guint i = 0; extra[i] != NULL; i++)
+        if (*g_strstrip (extra[i]) != '\0')
+          g_strv_builder_add (ignore, extra[i]);
+    }
+  hosts = g_strv_builder_end (ignore);
+
+  resolver = g_simple_proxy_resolver_new (NULL, hosts);
+  if (http_proxy != NULL && *http_proxy != '\0')
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (resolver), "http", http_proxy);
+  if (https_proxy != NULL && *https_proxy != '\0')
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (resolver), "https", https_proxy);
+  return resolver;
+}
+
 static void
 csd_webhooks_init (CsdWebhooks *self)
 {
+  g_autoptr(GProxyResolver) resolver = csd_webhooks_proxy_resolver_new ();
+
   self->base_ms = CSD_DEFAULT_WEBHOOK_RETRY_BASE_MS;
   self->cap_ms = CSD_DEFAULT_WEBHOOK_RETRY_CAP_MS;
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->session = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S,
+                                                 "proxy-resolver", resolver,
                                                  "user-agent", "countersign-server/" PACKAGE_VERSION,
                                                  NULL);
 }

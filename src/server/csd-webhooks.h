@@ -38,6 +38,9 @@ void         csd_webhooks_kick           (CsdWebhooks  *self);
 
 /* Whether a delivery may go to @url: https anywhere, http to a loopback
  * address (or anywhere when @allow_http). FALSE with *why for the log. */
+/* The proxies of the environment (http_proxy, https_proxy, no_proxy), never
+ * for this machine: a receiver on loopback is always reached directly. */
+GProxyResolver *csd_webhooks_proxy_resolver_new (void);
 gboolean     csd_webhooks_url_allowed    (const char   *url,
                                           gboolean      allow_http,
                                           char        **why);
