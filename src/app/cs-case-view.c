@@ -24,6 +24,9 @@ struct _CsCaseView
   gint64          shown_at;     /* monotonic µs when the case came on screen */
   GCancellable   *cancellable;
   gboolean        settled;
+  /* FALSE while a blind-first case waits for the reviewer's own label: the
+   * model's answer, its explanation and its marks on the evidence are hidden. */
+  gboolean        revealed;
 
   GtkStack       *stack;
   GtkLabel       *title_label;
@@ -43,11 +46,14 @@ struct _CsCaseView
   CsDecisionPanel *decision_panel;
   GtkWidget      *conflict_box;
   GtkLabel       *conflict_label;
+  GtkWidget      *second_box;
+  GtkLabel       *second_label;
 };
 
 enum {
   DECIDED,
   DISMISSED,
+  JUDGED,
   N_SIGNALS
 };
 
@@ -119,6 +125,45 @@ conflict_in_words (CsCase *kase)
                           cs_case_get_version (kase));
 }
 
+/* The decision waiting for a second reviewer, in a sentence. */
+static char *
+first_decision_in_words (const CsDecided *first,
+                         gboolean         own)
+{
+  g_autofree char *at = first->at ? g_date_time_format (first->at, "%x %H:%M") : g_strdup ("");
+  g_autofree char *what = NULL;
+  g_autofree char *why = NULL;
+  g_autofree char *sentence = NULL;
+
+  switch (first->action)
+    {
+    case CS_ACTION_OVERRIDE:
+      what = g_strdup_printf (_("overrode the model with “%s”"), first->label ? first->label : "");
+      break;
+    case CS_ACTION_REJECT:
+      what = g_strdup (_("rejected the case"));
+      break;
+    case CS_ACTION_ESCALATE:
+      what = g_strdup (_("escalated the case"));
+      break;
+    case CS_ACTION_ACCEPT:
+    case CS_ACTION_AGREE:
+    default:
+      what = first->label ? g_strdup_printf (_("accepted “%s”"), first->label) : g_strdup (_("accepted the model’s answer"));
+      break;
+    }
+  why = first->rationale && *first->rationale ? g_strdup_printf (_("writing “%s”"), first->rationale)
+                                              : g_strdup (_("without a rationale"));
+  if (own)
+    sentence = g_strdup_printf (_("Waiting for a second reviewer: you %s on %s, %s. "
+                                  "Someone else must countersign it before it is final."), what, at, why);
+  else
+    sentence = g_strdup_printf (_("Second review: %s %s on %s, %s. "
+                                  "Agree (G) to make it final, or decide the case yourself."),
+                                first->by, what, at, why);
+  return g_steal_pointer (&sentence);
+}
+
 static void
 set_evidence_message (CsCaseView *self,
                       const char *icon,
@@ -143,7 +188,7 @@ load_evidence_file (CsCaseView *self,
     cs_image_view_load_file (self->image_view, path, sha256);
   else
     {
-      cs_document_view_set_regions (self->document_view, cs_case_get_regions (self->kase));
+      cs_document_view_set_regions (self->document_view, self->revealed ? cs_case_get_regions (self->kase) : NULL);
       cs_document_view_load_file (self->document_view, path, sha256);
     }
 }
@@ -190,9 +235,9 @@ heatmap_fetched_cb (GObject      *source,
 static void
 show_explanation_overlays (CsCaseView *self)
 {
-  const CsHeatmap *heatmap = cs_case_get_heatmap (self->kase);
+  const CsHeatmap *heatmap = self->revealed ? cs_case_get_heatmap (self->kase) : NULL;
 
-  cs_image_view_set_regions (self->image_view, cs_case_get_regions (self->kase));
+  cs_image_view_set_regions (self->image_view, self->revealed ? cs_case_get_regions (self->kase) : NULL);
   cs_image_view_set_heatmap_grid (self->image_view, 0, 0, NULL);
   cs_image_view_set_heatmap_texture (self->image_view, NULL);
   gtk_widget_set_visible (self->heatmap_box, heatmap != NULL);
@@ -267,7 +312,8 @@ show_subject_asset (CsCaseView *self)
 static void
 show_text (CsCaseView *self)
 {
-  cs_span_text_show (self->text_view, cs_case_get_subject_text (self->kase), cs_case_get_spans (self->kase));
+  cs_span_text_show (self->text_view, cs_case_get_subject_text (self->kase),
+                     self->revealed ? cs_case_get_spans (self->kase) : NULL);
   gtk_stack_set_visible_child_name (self->evidence_stack, "text");
   self->settled = TRUE;
 }
@@ -350,7 +396,8 @@ show_fields (CsCaseView *self)
   for (guint i = 0; i < fields->len; i++)
     {
       CsField *field = g_ptr_array_index (fields, i);
-      const CsAttribution *attribution = find_attribution (self->kase, field->name);
+      /* Blind first, the fields are shown as received, without the model's weights. */
+      const CsAttribution *attribution = self->revealed ? find_attribution (self->kase, field->name) : NULL;
       GtkWidget *name = gtk_label_new (field->name);
       GtkWidget *value = gtk_label_new (field->display);
       int row = (int) i + 1;
@@ -420,21 +467,52 @@ show_case (CsCaseView *self)
   g_autofree char *meta = NULL;
   CsLocalState state = CS_LOCAL_NEW;
   gboolean decidable;
+  const char *reviewer = cs_sync_get_reviewer (self->sync);
+  const CsDecided *first = NULL;
+  g_autofree char *initial = NULL;
+  gboolean blind;
 
   gtk_label_set_label (self->title_label, cs_case_get_title (kase));
   /* The line under the title says what the case is; the explanation panel says why it is here. */
   meta = g_strdup_printf ("%s · %s · %s", cs_case_get_id (kase), cs_case_get_queue (kase), trigger);
   gtk_label_set_label (self->meta_label, meta);
-  cs_explanation_panel_set_case (self->explanation_panel, kase);
 
   cs_store_get_local_state (cs_sync_get_store (self->sync), cs_case_get_id (kase), &state);
   /* After a conflict a new decision only makes sense on a case still open, or
    * where the queue takes amendments; otherwise the reviewer lets it stand. */
   decidable = state == CS_LOCAL_NEW ||
               (state == CS_LOCAL_CONFLICT && conflict_can_be_redecided (kase));
+
+  /* Blind first: until this reviewer has recorded their own label, nothing of
+   * the model's answer is shown. A second reviewer sees the first decision,
+   * so the rule is for first decisions only, as the server applies it. */
+  if (cs_case_get_status (kase) == CS_CASE_STATUS_PENDING_SECOND)
+    first = cs_case_get_first_decision (kase);
+  blind = cs_case_get_policy (kase)->blind_first && decidable && first == NULL;
+  if (blind)
+    initial = cs_store_get_initial_label (cs_sync_get_store (self->sync), cs_case_get_id (kase), reviewer);
+  self->revealed = !blind || initial != NULL;
+  cs_explanation_panel_set_revealed (self->explanation_panel, self->revealed);
+  cs_explanation_panel_set_case (self->explanation_panel, kase);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.accept", decidable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.submit", decidable);
   cs_decision_panel_set_case (self->decision_panel, kase, decidable);
+  if (!self->revealed)
+    cs_decision_panel_set_judging_first (self->decision_panel, TRUE);
+  else if (initial != NULL)
+    cs_decision_panel_set_initial_label (self->decision_panel, initial);
+
+  /* The two-person rule: whatever this reviewer decides countersigns the
+   * first decision; agreeing is offered to anyone but its author. */
+  gtk_widget_set_visible (self->second_box, first != NULL);
+  if (first != NULL)
+    {
+      gboolean own = reviewer != NULL && g_strcmp0 (first->by, reviewer) == 0;
+      g_autofree char *text = first_decision_in_words (first, own);
+
+      gtk_label_set_label (self->second_label, text);
+      cs_decision_panel_set_countersigns (self->decision_panel, decidable ? first->id : NULL, decidable && !own);
+    }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.dismiss", state == CS_LOCAL_CONFLICT);
   gtk_widget_set_visible (self->conflict_box, state == CS_LOCAL_CONFLICT);
   if (state == CS_LOCAL_CONFLICT)
@@ -531,6 +609,9 @@ void
 cs_case_view_toggle_heatmap (CsCaseView *self)
 {
   g_return_if_fail (CS_IS_CASE_VIEW (self));
+  /* Blind first there is no heatmap to show yet; the reviewer's setting stays as it was. */
+  if (!self->revealed)
+    return;
   cs_image_view_set_heatmap_visible (self->image_view, !cs_image_view_get_heatmap_visible (self->image_view));
 }
 
@@ -573,6 +654,68 @@ cs_case_view_get_evidence_message (CsCaseView *self)
   return adw_status_page_get_description (self->evidence_status);
 }
 
+gboolean
+cs_case_view_get_revealed (CsCaseView *self)
+{
+  g_return_val_if_fail (CS_IS_CASE_VIEW (self), TRUE);
+  return self->revealed;
+}
+
+/* The reviewer has judged: the model's answer comes into view, on the
+ * evidence already shown (an image keeps its zoom, a document its page). */
+static void
+reveal (CsCaseView *self)
+{
+  self->revealed = TRUE;
+  cs_explanation_panel_set_revealed (self->explanation_panel, TRUE);
+  switch (cs_case_get_subject_kind (self->kase))
+    {
+    case CS_SUBJECT_IMAGE:
+      show_explanation_overlays (self);
+      break;
+    case CS_SUBJECT_DOCUMENT:
+      cs_document_view_set_regions (self->document_view, cs_case_get_regions (self->kase));
+      break;
+    case CS_SUBJECT_TEXT:
+      cs_span_text_show (self->text_view, cs_case_get_subject_text (self->kase), cs_case_get_spans (self->kase));
+      break;
+    case CS_SUBJECT_TABULAR:
+    default:
+      show_fields (self);
+      break;
+    }
+}
+
+/* Blind first: the reviewer's own label is kept on disk before anything of
+ * the model's answer is shown, so that it survives a closed window. */
+static void
+judged_cb (CsCaseView *self,
+           const char *label)
+{
+  g_autoptr(GError) error = NULL;
+  const char *reviewer;
+
+  if (self->kase == NULL || self->sync == NULL || self->revealed)
+    return;
+
+  reviewer = cs_sync_get_reviewer (self->sync);
+  if (reviewer == NULL)
+    {
+      cs_decision_panel_set_error (self->decision_panel,
+                                   _("Countersign has not yet learned who you are from the server; judge once it has connected."));
+      return;
+    }
+  if (!cs_store_record_initial_label (cs_sync_get_store (self->sync), cs_case_get_id (self->kase), reviewer, label,
+                                      &error))
+    {
+      cs_decision_panel_set_error (self->decision_panel, error->message);
+      return;
+    }
+  cs_decision_panel_set_initial_label (self->decision_panel, label);
+  reveal (self);
+  g_signal_emit (self, signals[JUDGED], 0, cs_case_get_id (self->kase));
+}
+
 CsDecisionPanel *
 cs_case_view_get_decision_panel (CsCaseView *self)
 {
@@ -609,6 +752,13 @@ submit (CsCaseView *self)
       return;
     }
 
+  if (cs_decision_panel_get_judging_first (self->decision_panel))
+    {
+      cs_decision_panel_set_error (self->decision_panel,
+                                   _("Choose your own label first (keys 1–9); the model’s answer is shown after."));
+      return;
+    }
+
   if (cs_decision_panel_get_action (self->decision_panel) == CS_ACTION_OVERRIDE &&
       cs_decision_panel_get_label (self->decision_panel) == NULL)
     {
@@ -621,6 +771,8 @@ submit (CsCaseView *self)
                               cs_decision_panel_get_action (self->decision_panel),
                               cs_decision_panel_get_label (self->decision_panel),
                               rationale, reviewer, (g_get_monotonic_time () - self->shown_at) / 1000);
+  cs_decision_set_initial_label (decision, cs_decision_panel_get_initial_label (self->decision_panel));
+  cs_decision_set_countersigns (decision, cs_decision_panel_get_countersigns (self->decision_panel));
 
   if (!cs_store_commit_decision (cs_sync_get_store (self->sync), decision, &error))
     {
@@ -713,6 +865,10 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   signals[DISMISSED] = g_signal_new ("dismissed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  /* The id of the case whose blind-first judgement was just recorded. */
+  signals[JUDGED] = g_signal_new ("judged", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-case-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, stack);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, title_label);
@@ -731,6 +887,8 @@ cs_case_view_class_init (CsCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, decision_panel);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_box);
   gtk_widget_class_bind_template_child (widget_class, CsCaseView, conflict_label);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, second_box);
+  gtk_widget_class_bind_template_child (widget_class, CsCaseView, second_label);
 
   g_type_ensure (CS_TYPE_DECISION_PANEL);
   g_type_ensure (CS_TYPE_EXPLANATION_PANEL);
@@ -763,7 +921,9 @@ cs_case_view_init (CsCaseView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
   self->cancellable = g_cancellable_new ();
   self->settled = TRUE;
+  self->revealed = TRUE;
   g_signal_connect_object (self->decision_panel, "submit", G_CALLBACK (cs_case_view_submit), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->decision_panel, "judged", G_CALLBACK (judged_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->image_view, "notify::state", G_CALLBACK (image_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->document_view, "notify::state", G_CALLBACK (document_state_cb), self,
                            G_CONNECT_SWAPPED);

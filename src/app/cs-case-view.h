@@ -38,6 +38,10 @@ const char  *cs_case_view_get_evidence_page (CsCaseView *self);
 /* The title and description of the evidence pane's message, or NULL. */
 const char  *cs_case_view_get_evidence_message_title (CsCaseView *self);
 const char  *cs_case_view_get_evidence_message (CsCaseView *self);
+/* FALSE while a blind-first case waits for the reviewer's own label (keys
+ * 1–9 in the decision panel): the model's answer, the explanation and its
+ * marks on the evidence (heatmap, regions, spans, weights) are not shown. */
+gboolean     cs_case_view_get_revealed (CsCaseView *self);
 /* Shows or hides the model's heatmap over image evidence. */
 void         cs_case_view_toggle_heatmap (CsCaseView *self);
 

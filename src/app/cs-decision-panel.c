@@ -19,7 +19,14 @@ struct _CsDecisionPanel
   char             *label;
   CsPolicy          policy;
   gboolean          updating;
+  /* Blind-first review: waiting for the reviewer's own label, and that label. */
+  gboolean          judging_first;
+  char             *initial_label;
+  /* Two-person rule: the decision a second reviewer countersigns. */
+  char             *countersigns;
 
+  GtkLabel         *judgement_label;
+  GtkToggleButton  *agree_toggle;
   GtkToggleButton  *accept_toggle;
   GtkToggleButton  *override_toggle;
   GtkToggleButton  *reject_toggle;
@@ -29,6 +36,7 @@ struct _CsDecisionPanel
   GtkLabel         *rationale_hint;
   GtkTextView      *rationale_view;
   GtkLabel         *error_label;
+  GtkWidget        *submit_button;
   GSettings        *settings;
   GSimpleAction    *keep_action;
 };
@@ -37,10 +45,20 @@ G_DEFINE_FINAL_TYPE (CsDecisionPanel, cs_decision_panel, ADW_TYPE_BIN)
 
 enum {
   SUBMIT,
+  JUDGED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_JUDGING_FIRST,
+  PROP_INITIAL_LABEL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void
 submit_clicked_cb (CsDecisionPanel *self)
@@ -57,8 +75,8 @@ toggle_for (CsDecisionPanel *self,
     case CS_ACTION_OVERRIDE: return self->override_toggle;
     case CS_ACTION_REJECT: return self->reject_toggle;
     case CS_ACTION_ESCALATE: return self->escalate_toggle;
+    case CS_ACTION_AGREE: return self->agree_toggle;
     case CS_ACTION_ACCEPT:
-    case CS_ACTION_AGREE:
     default: return self->accept_toggle;
     }
 }
@@ -74,6 +92,8 @@ cs_decision_panel_get_action (CsDecisionPanel *self)
     return CS_ACTION_REJECT;
   if (gtk_toggle_button_get_active (self->escalate_toggle))
     return CS_ACTION_ESCALATE;
+  if (gtk_toggle_button_get_active (self->agree_toggle))
+    return CS_ACTION_AGREE;
   return CS_ACTION_ACCEPT;
 }
 
@@ -111,7 +131,7 @@ update_labels_box (CsDecisionPanel *self)
   gboolean overriding = cs_decision_panel_get_action (self) == CS_ACTION_OVERRIDE;
   GtkWidget *child;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->labels_box), overriding);
+  gtk_widget_set_visible (GTK_WIDGET (self->labels_box), overriding || self->judging_first);
   for (child = gtk_widget_get_first_child (GTK_WIDGET (self->labels_box));
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -120,9 +140,41 @@ update_labels_box (CsDecisionPanel *self)
       const char *label = g_object_get_data (G_OBJECT (button), "cs-label");
 
       self->updating = TRUE;
-      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), overriding && g_strcmp0 (label, self->label) == 0);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button),
+                                    !self->judging_first && overriding && g_strcmp0 (label, self->label) == 0);
       self->updating = FALSE;
+      /* While the reviewer judges blind every label is offered: greying out
+       * the model's own would give its answer away. */
+      gtk_widget_set_sensitive (button, self->judging_first || g_strcmp0 (label, self->predicted) != 0);
     }
+}
+
+/* What is asked of the reviewer, and what can be done yet. */
+static void
+update_judgement (CsDecisionPanel *self)
+{
+  GtkToggleButton *actions[] = { self->accept_toggle, self->override_toggle, self->reject_toggle,
+                                 self->escalate_toggle, self->agree_toggle };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    gtk_widget_set_sensitive (GTK_WIDGET (actions[i]), !self->judging_first);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->submit_button), !self->judging_first);
+
+  if (self->judging_first)
+    {
+      gtk_label_set_label (self->judgement_label,
+                           _("Your judgement first: choose the label you see (keys 1–9). "
+                             "The model’s answer is shown once you have."));
+      gtk_widget_add_css_class (GTK_WIDGET (self->judgement_label), "asking");
+    }
+  else if (self->initial_label != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Your first judgement: %s"), self->initial_label);
+
+      gtk_label_set_label (self->judgement_label, text);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->judgement_label), "asking");
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->judgement_label), self->judging_first || self->initial_label != NULL);
 }
 
 void
@@ -131,6 +183,12 @@ cs_decision_panel_set_action (CsDecisionPanel *self,
 {
   g_return_if_fail (CS_IS_DECISION_PANEL (self));
 
+  /* No decision before the reviewer's own judgement; and Agree only where a
+   * first decision waits for this reviewer. */
+  if (self->judging_first)
+    return;
+  if (action == CS_ACTION_AGREE && !gtk_widget_get_visible (GTK_WIDGET (self->agree_toggle)))
+    return;
   gtk_toggle_button_set_active (toggle_for (self, action), TRUE);
 }
 
@@ -162,6 +220,16 @@ cs_decision_panel_choose_label (CsDecisionPanel *self,
 
   if (self->labels == NULL || index >= g_strv_length (self->labels))
     return FALSE;
+
+  /* Blind first, a label is the reviewer's own judgement, not a decision:
+   * the case view records it and then reveals the model's answer. */
+  if (self->judging_first)
+    {
+      gtk_label_set_label (self->error_label, "");
+      g_signal_emit (self, signals[JUDGED], 0, self->labels[index]);
+      update_labels_box (self);
+      return TRUE;
+    }
 
   if (g_strcmp0 (self->labels[index], self->predicted) == 0)
     {
@@ -241,6 +309,10 @@ cs_decision_panel_set_case (CsDecisionPanel *self,
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->predicted, g_free);
   g_clear_pointer (&self->label, g_free);
+  g_clear_pointer (&self->initial_label, g_free);
+  g_clear_pointer (&self->countersigns, g_free);
+  self->judging_first = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->agree_toggle), FALSE);
   cs_policy_init_default (&self->policy);
 
   if (kase != NULL)
@@ -259,8 +331,6 @@ cs_decision_panel_set_case (CsDecisionPanel *self,
           g_object_set_data_full (G_OBJECT (button), "cs-label", g_strdup (labels[i]), g_free);
           g_object_set_data (G_OBJECT (button), "cs-index", GUINT_TO_POINTER (i));
           gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, labels[i], -1);
-          if (g_strcmp0 (labels[i], self->predicted) == 0)
-            gtk_widget_set_sensitive (button, FALSE);
           g_signal_connect (button, "toggled", G_CALLBACK (label_toggled_cb), self);
           gtk_flow_box_append (self->labels_box, button);
         }
@@ -270,7 +340,97 @@ cs_decision_panel_set_case (CsDecisionPanel *self,
   cs_decision_panel_set_error (self, NULL);
   cs_decision_panel_set_action (self, CS_ACTION_ACCEPT);
   action_toggled_cb (self);
+  update_judgement (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self), kase != NULL && decidable);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JUDGING_FIRST]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_LABEL]);
+}
+
+void
+cs_decision_panel_set_judging_first (CsDecisionPanel *self,
+                                     gboolean         judging_first)
+{
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+
+  judging_first = !!judging_first;
+  if (self->judging_first == judging_first)
+    return;
+  self->judging_first = judging_first;
+  if (judging_first)
+    {
+      gtk_toggle_button_set_active (self->accept_toggle, TRUE);
+      g_clear_pointer (&self->label, g_free);
+    }
+  update_labels_box (self);
+  update_judgement (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JUDGING_FIRST]);
+}
+
+gboolean
+cs_decision_panel_get_judging_first (CsDecisionPanel *self)
+{
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), FALSE);
+  return self->judging_first;
+}
+
+void
+cs_decision_panel_set_initial_label (CsDecisionPanel *self,
+                                     const char      *label)
+{
+  gboolean fresh;
+
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+
+  fresh = label != NULL && (self->judging_first || self->initial_label == NULL);
+  if (g_strcmp0 (self->initial_label, label) != 0)
+    {
+      g_free (self->initial_label);
+      self->initial_label = g_strdup (label);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_LABEL]);
+    }
+  if (label != NULL && self->judging_first)
+    {
+      self->judging_first = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JUDGING_FIRST]);
+    }
+  /* The reviewer's own judgement as the starting point, whether just made or
+   * found again: accept when it is the model's label, else an override to it. */
+  if (fresh && self->labels != NULL)
+    for (guint i = 0; self->labels[i] != NULL; i++)
+      if (g_str_equal (self->labels[i], label))
+        cs_decision_panel_choose_label (self, i);
+  update_labels_box (self);
+  update_judgement (self);
+}
+
+const char *
+cs_decision_panel_get_initial_label (CsDecisionPanel *self)
+{
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), NULL);
+  return self->initial_label;
+}
+
+void
+cs_decision_panel_set_countersigns (CsDecisionPanel *self,
+                                    const char      *decision_id,
+                                    gboolean         may_agree)
+{
+  g_return_if_fail (CS_IS_DECISION_PANEL (self));
+
+  g_free (self->countersigns);
+  self->countersigns = g_strdup (decision_id);
+  gtk_widget_set_visible (GTK_WIDGET (self->agree_toggle), decision_id != NULL && may_agree);
+  if (decision_id != NULL && may_agree)
+    cs_decision_panel_set_action (self, CS_ACTION_AGREE);
+  else if (gtk_toggle_button_get_active (self->agree_toggle))
+    cs_decision_panel_set_action (self, CS_ACTION_ACCEPT);
+}
+
+const char *
+cs_decision_panel_get_countersigns (CsDecisionPanel *self)
+{
+  g_return_val_if_fail (CS_IS_DECISION_PANEL (self), NULL);
+  return self->countersigns;
 }
 
 static void
@@ -436,8 +596,52 @@ cs_decision_panel_finalize (GObject *object)
   g_free (self->predicted);
   g_strfreev (self->labels);
   g_free (self->label);
+  g_free (self->initial_label);
+  g_free (self->countersigns);
 
   G_OBJECT_CLASS (cs_decision_panel_parent_class)->finalize (object);
+}
+
+static void
+cs_decision_panel_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  CsDecisionPanel *self = CS_DECISION_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_JUDGING_FIRST:
+      g_value_set_boolean (value, self->judging_first);
+      break;
+    case PROP_INITIAL_LABEL:
+      g_value_set_string (value, self->initial_label);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cs_decision_panel_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  CsDecisionPanel *self = CS_DECISION_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_JUDGING_FIRST:
+      cs_decision_panel_set_judging_first (self, g_value_get_boolean (value));
+      break;
+    case PROP_INITIAL_LABEL:
+      cs_decision_panel_set_initial_label (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -448,13 +652,32 @@ cs_decision_panel_class_init (CsDecisionPanelClass *klass)
 
   object_class->dispose = cs_decision_panel_dispose;
   object_class->finalize = cs_decision_panel_finalize;
+  object_class->get_property = cs_decision_panel_get_property;
+  object_class->set_property = cs_decision_panel_set_property;
+
+  /* Blind first: waiting for the reviewer's own label before any decision. */
+  properties[PROP_JUDGING_FIRST] =
+    g_param_spec_boolean ("judging-first", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The reviewer's own label, once recorded. */
+  properties[PROP_INITIAL_LABEL] =
+    g_param_spec_string ("initial-label", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The reviewer asks to record the decision the panel holds. */
   signals[SUBMIT] = g_signal_new ("submit", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /* Blind first: the reviewer chose their own label (keys 1–9 or a click);
+   * the case view records it and calls set_initial_label(). */
+  signals[JUDGED] = g_signal_new ("judged", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "cs-decision-panel.ui");
   gtk_widget_class_bind_template_callback (widget_class, submit_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, judgement_label);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, agree_toggle);
   gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, accept_toggle);
   gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, override_toggle);
   gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, reject_toggle);
@@ -464,6 +687,7 @@ cs_decision_panel_class_init (CsDecisionPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, rationale_hint);
   gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, rationale_view);
   gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CsDecisionPanel, submit_button);
 }
 
 static void
@@ -475,6 +699,7 @@ cs_decision_panel_init (CsDecisionPanel *self)
   g_signal_connect_swapped (self->override_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
   g_signal_connect_swapped (self->reject_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
   g_signal_connect_swapped (self->escalate_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
+  g_signal_connect_swapped (self->agree_toggle, "toggled", G_CALLBACK (action_toggled_cb), self);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->rationale_view), "changed",
                             G_CALLBACK (update_hint), self);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->rationale_view), "changed",

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "cs-case-list.h"
+#include "cs-oversight-window.h"
 #include "cs-shortcuts.h"
 #include "cs-sign-in-page.h"
 #include "cs-window.h"
@@ -348,8 +349,11 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
   g_autofree char *line = NULL;
   g_autofree char *due = NULL;
+  g_autofree char *confidence = NULL;
   const char *state;
   gboolean overdue = FALSE;
+  CsWindow *self = user_data;
+  gboolean second_review = FALSE, judge_first = FALSE;
 
   gtk_label_set_label (GTK_LABEL (title), cs_case_item_get_title (item));
   due = due_in_words (cs_case_item_get_due_at (item), &overdue);
@@ -362,9 +366,18 @@ bind_row_cb (GtkSignalListItemFactory *factory,
     case CS_LOCAL_NEW:
     default: state = ""; break;
     }
-  line = g_strdup_printf (_("%s · %s · %.0f%%%s%s"), cs_case_item_get_queue (item),
+  /* The oversight rules: a case waiting for this reviewer's countersignature
+   * says so, and blind first the row keeps the model's confidence to itself. */
+  if (self != NULL && self->sync != NULL)
+    cs_store_get_review_stage (cs_sync_get_store (self->sync), cs_case_item_get_id (item),
+                               cs_sync_get_reviewer (self->sync), &second_review, &judge_first);
+  if (second_review && cs_case_item_get_local_state (item) == CS_LOCAL_NEW)
+    state = _(" · second review");
+  confidence = judge_first ? g_strdup (_("judge first"))
+                           : g_strdup_printf (_("%.0f%%"), cs_case_item_get_confidence (item) * 100);
+  line = g_strdup_printf (_("%s · %s · %s%s%s"), cs_case_item_get_queue (item),
                           trigger_short (cs_case_item_get_trigger (item)),
-                          cs_case_item_get_confidence (item) * 100, due, state);
+                          confidence, due, state);
   gtk_label_set_label (GTK_LABEL (subtitle), line);
   if (overdue)
     gtk_widget_add_css_class (subtitle, "overdue");
@@ -462,6 +475,30 @@ show_shortcuts_activated (GtkWidget  *widget,
 
   gtk_window_present (shortcuts);
   g_object_unref (shortcuts);
+}
+
+static void
+oversight_destroyed_cb (CsWindow *self)
+{
+  g_object_set_data (G_OBJECT (self), "cs-oversight-window", NULL);
+}
+
+/* The oversight view, one per review window: asked again, it comes to the front. */
+static void
+oversight_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CsWindow *self = CS_WINDOW (widget);
+  GtkWindow *oversight = g_object_get_data (G_OBJECT (self), "cs-oversight-window");
+
+  if (oversight == NULL)
+    {
+      oversight = cs_oversight_window_new (self->app, GTK_WINDOW (self));
+      g_object_set_data (G_OBJECT (self), "cs-oversight-window", oversight);
+      g_signal_connect_object (oversight, "destroy", G_CALLBACK (oversight_destroyed_cb), self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (oversight);
 }
 
 static void
@@ -661,6 +698,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.move", "i", move_activated);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
   gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_activated);
+  gtk_widget_class_install_action (widget_class, "win.oversight", NULL, oversight_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.show-queue", NULL, show_queue_activated);
   gtk_widget_class_install_action (widget_class, "win.submit", NULL, submit_activated);
@@ -832,12 +870,14 @@ cs_window_new (CsApplication *app)
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   gtk_list_view_set_factory (self->queue_view, factory);
   g_object_unref (factory);
 
   g_signal_connect_object (self->queue_view, "activate", G_CALLBACK (queue_activate_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "decided", G_CALLBACK (decided_cb), self, G_CONNECT_SWAPPED);
+  /* Blind first, the row shows the confidence once the reviewer has judged. */
+  g_signal_connect_object (self->case_view, "judged", G_CALLBACK (refresh_cases), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->case_view, "dismissed", G_CALLBACK (refresh_cases), self, G_CONNECT_SWAPPED);
 
   cs_sign_in_page_set_application (self->sign_in_page, app);

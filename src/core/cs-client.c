@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -37,7 +38,38 @@ cs_reviewer_free (CsReviewer *reviewer)
   g_free (reviewer->reviewer);
   g_free (reviewer->name);
   g_strfreev (reviewer->queues);
+  g_free (reviewer->role);
   g_free (reviewer);
+}
+
+static void
+cohort_free (CsCohort *cohort)
+{
+  g_free (cohort->value);
+  g_free (cohort);
+}
+
+void
+cs_metrics_free (CsMetrics *metrics)
+{
+  if (metrics == NULL)
+    return;
+  g_free (metrics->by);
+  g_free (metrics->flag_rule);
+  g_clear_pointer (&metrics->cohorts, g_ptr_array_unref);
+  g_free (metrics);
+}
+
+void
+cs_autonomy_report_free (CsAutonomyReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->queue);
+  g_free (report->target_error_from);
+  g_clear_pointer (&report->points, g_array_unref);
+  g_free (report->reason);
+  g_free (report);
 }
 
 void
@@ -503,7 +535,8 @@ decode_me (JsonNode  *node,
   obj = json_node_get_object (node);
   if (!cs_json_read_string (obj, "me", "reviewer", TRUE, &me->reviewer, error) ||
       !cs_json_read_string (obj, "me", "name", FALSE, &me->name, error) ||
-      !cs_json_read_strv (obj, "me", "queues", TRUE, &me->queues, error))
+      !cs_json_read_strv (obj, "me", "queues", TRUE, &me->queues, error) ||
+      !cs_json_read_string (obj, "me", "role", FALSE, &me->role, error))
     return NULL;
   if (me->name == NULL)
     me->name = g_strdup (me->reviewer);
@@ -612,6 +645,269 @@ decode_results (JsonNode  *node,
                 GError   **error)
 {
   return cs_decision_results_parse (node, error);
+}
+
+/* The oversight figures. Counts may be missing from an older server (0);
+ * a ratio that is missing or null stays NAN. */
+
+static gboolean
+read_count (JsonObject  *obj,
+            const char  *path,
+            const char  *member,
+            gint64      *out,
+            GError     **error)
+{
+  *out = 0;
+  if (!cs_json_read_int (obj, path, member, FALSE, out, error))
+    return FALSE;
+  if (*out < 0)
+    {
+      cs_json_set_error (error, path, member, "must not be negative");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_ratio (JsonObject  *obj,
+            const char  *path,
+            const char  *member,
+            double      *out,
+            GError     **error)
+{
+  *out = NAN;
+  if (!cs_json_read_double (obj, path, member, FALSE, out, error))
+    return FALSE;
+  if (!isnan (*out) && (*out < 0 || *out > 1))
+    {
+      cs_json_set_error (error, path, member, "must be between 0 and 1");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static CsCohort *
+decode_cohort (JsonNode  *node,
+               GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  CsCohort *cohort;
+  JsonObject *obj;
+  JsonNode *value;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      cs_json_set_error (error, "cohorts", NULL, "expected an object");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  cohort = g_new0 (CsCohort, 1);
+  /* Numbers and booleans come as text; be lenient with an older server. */
+  value = json_object_get_member (obj, "value");
+  if (value != NULL && JSON_NODE_HOLDS_VALUE (value))
+    {
+      if (json_node_get_value_type (value) == G_TYPE_STRING)
+        cohort->value = g_strdup (json_node_get_string (value));
+      else
+        cohort->value = json_to_string (value, FALSE);
+    }
+  if (!read_count (obj, "cohort", "n", &cohort->n, &local_error) ||
+      !read_count (obj, "cohort", "escalated", &cohort->escalated, &local_error) ||
+      !read_ratio (obj, "cohort", "intervention_rate", &cohort->intervention_rate, &local_error) ||
+      !read_count (obj, "cohort", "decided", &cohort->decided, &local_error) ||
+      !read_ratio (obj, "cohort", "override_rate", &cohort->override_rate, &local_error) ||
+      !read_ratio (obj, "cohort", "model_accuracy", &cohort->model_accuracy, &local_error) ||
+      !read_ratio (obj, "cohort", "final_accuracy", &cohort->final_accuracy, &local_error) ||
+      !read_count (obj, "cohort", "with_truth", &cohort->with_truth, &local_error) ||
+      !cs_json_read_bool (obj, "cohort", "flagged", FALSE, &cohort->flagged, &local_error))
+    {
+      cohort_free (cohort);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return cohort;
+}
+
+static gpointer
+decode_metrics (JsonNode  *node,
+                GError   **error)
+{
+  g_autoptr(CsMetrics) m = g_new0 (CsMetrics, 1);
+  JsonObject *obj, *by_action = NULL, *by_trigger = NULL, *accuracy = NULL, *blind = NULL;
+  JsonArray *cohorts = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      cs_json_set_error (error, "metrics", NULL, "expected an object");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  if (!read_count (obj, "metrics", "predictions", &m->predictions, error) ||
+      !read_count (obj, "metrics", "escalated", &m->escalated, error) ||
+      !read_count (obj, "metrics", "automated", &m->automated, error) ||
+      !read_ratio (obj, "metrics", "intervention_rate", &m->intervention_rate, error) ||
+      !read_count (obj, "metrics", "decided", &m->decided, error) ||
+      !read_ratio (obj, "metrics", "override_rate", &m->override_rate, error) ||
+      !cs_json_read_object (obj, "metrics", "by_action", FALSE, &by_action, error) ||
+      !cs_json_read_object (obj, "metrics", "by_trigger", FALSE, &by_trigger, error) ||
+      !cs_json_read_object (obj, "metrics", "accuracy", FALSE, &accuracy, error) ||
+      !cs_json_read_object (obj, "metrics", "blind_first", FALSE, &blind, error) ||
+      !cs_json_read_string (obj, "metrics", "by", FALSE, &m->by, error) ||
+      !cs_json_read_string (obj, "metrics", "flag_rule", FALSE, &m->flag_rule, error) ||
+      !cs_json_read_array (obj, "metrics", "cohorts", FALSE, &cohorts, error))
+    return NULL;
+
+  m->median_duration_ms = NAN;
+  m->median_time_to_decision_s = NAN;
+  if (!cs_json_read_double (obj, "metrics", "median_duration_ms", FALSE, &m->median_duration_ms, error) ||
+      !cs_json_read_double (obj, "metrics", "median_time_to_decision_s", FALSE, &m->median_time_to_decision_s, error))
+    return NULL;
+
+  /* Actions and triggers this version does not know are left out, not refused. */
+  for (CsAction a = CS_ACTION_ACCEPT; by_action != NULL && a < CS_N_ACTIONS; a++)
+    if (!read_count (by_action, "metrics.by_action", cs_action_to_string (a), &m->by_action[a], error))
+      return NULL;
+  for (CsTriggerKind k = CS_TRIGGER_LOW_CONFIDENCE; by_trigger != NULL && k <= CS_TRIGGER_OTHER; k++)
+    if (!read_count (by_trigger, "metrics.by_trigger", cs_trigger_kind_to_string (k), &m->by_trigger[k], error))
+      return NULL;
+
+  m->model_accuracy = m->final_accuracy = NAN;
+  m->escalated_model_accuracy = m->escalated_final_accuracy = NAN;
+  if (accuracy != NULL &&
+      (!read_ratio (accuracy, "metrics.accuracy", "model", &m->model_accuracy, error) ||
+       !read_ratio (accuracy, "metrics.accuracy", "final", &m->final_accuracy, error) ||
+       !read_ratio (accuracy, "metrics.accuracy", "escalated_model", &m->escalated_model_accuracy, error) ||
+       !read_ratio (accuracy, "metrics.accuracy", "escalated_final", &m->escalated_final_accuracy, error) ||
+       !read_count (accuracy, "metrics.accuracy", "with_truth", &m->with_truth, error)))
+    return NULL;
+
+  m->has_blind_first = blind != NULL;
+  m->blind_change_rate = m->blind_initial_accuracy = m->blind_final_accuracy = NAN;
+  if (blind != NULL &&
+      (!read_count (blind, "metrics.blind_first", "decided", &m->blind_decided, error) ||
+       !read_count (blind, "metrics.blind_first", "changed_after_reveal", &m->blind_changed, error) ||
+       !read_ratio (blind, "metrics.blind_first", "change_rate", &m->blind_change_rate, error) ||
+       !read_ratio (blind, "metrics.blind_first", "initial_accuracy", &m->blind_initial_accuracy, error) ||
+       !read_ratio (blind, "metrics.blind_first", "final_accuracy", &m->blind_final_accuracy, error) ||
+       !read_count (blind, "metrics.blind_first", "with_truth", &m->blind_with_truth, error)))
+    return NULL;
+
+  if (cohorts != NULL)
+    {
+      m->cohorts = g_ptr_array_new_with_free_func ((GDestroyNotify) cohort_free);
+      for (guint i = 0; i < json_array_get_length (cohorts); i++)
+        {
+          CsCohort *cohort = decode_cohort (json_array_get_element (cohorts, i), error);
+
+          if (cohort == NULL)
+            {
+              g_prefix_error (error, "cohorts[%u]: ", i);
+              return NULL;
+            }
+          g_ptr_array_add (m->cohorts, cohort);
+        }
+    }
+  return g_steal_pointer (&m);
+}
+
+static gboolean
+is_number (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) &&
+         (json_node_get_value_type (node) == G_TYPE_DOUBLE || json_node_get_value_type (node) == G_TYPE_INT64);
+}
+
+static gboolean
+read_interval (JsonObject  *obj,
+               const char  *member,
+               double      *low,
+               double      *high,
+               GError     **error)
+{
+  JsonArray *arr = NULL;
+
+  *low = *high = NAN;
+  if (!cs_json_read_array (obj, "autonomy.points", member, FALSE, &arr, error))
+    return FALSE;
+  if (arr == NULL)
+    return TRUE;
+  if (json_array_get_length (arr) != 2 ||
+      !is_number (json_array_get_element (arr, 0)) || !is_number (json_array_get_element (arr, 1)))
+    {
+      cs_json_set_error (error, "autonomy.points", member, "expected two numbers");
+      return FALSE;
+    }
+  *low = json_array_get_double_element (arr, 0);
+  *high = json_array_get_double_element (arr, 1);
+  if (!(*low >= 0 && *low <= *high && *high <= 1))
+    {
+      cs_json_set_error (error, "autonomy.points", member, "expected an interval within 0 and 1");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+decode_autonomy (JsonNode  *node,
+                 GError   **error)
+{
+  g_autoptr(CsAutonomyReport) report = g_new0 (CsAutonomyReport, 1);
+  JsonArray *points = NULL;
+  JsonObject *obj;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      cs_json_set_error (error, "autonomy", NULL, "expected an object");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  report->target_error = NAN;
+  report->recommended_threshold = NAN;
+  if (!cs_json_read_string (obj, "autonomy", "queue", FALSE, &report->queue, error) ||
+      !read_ratio (obj, "autonomy", "target_error", &report->target_error, error) ||
+      !cs_json_read_string (obj, "autonomy", "target_error_from", FALSE, &report->target_error_from, error) ||
+      !read_count (obj, "autonomy", "with_truth", &report->with_truth, error) ||
+      !read_count (obj, "autonomy", "min_samples", &report->min_samples, error) ||
+      !cs_json_read_array (obj, "autonomy", "points", TRUE, &points, error) ||
+      !read_ratio (obj, "autonomy", "recommended_threshold", &report->recommended_threshold, error) ||
+      !cs_json_read_string (obj, "autonomy", "reason", FALSE, &report->reason, error))
+    return NULL;
+
+  report->points = g_array_sized_new (FALSE, TRUE, sizeof (CsAutonomyPoint), json_array_get_length (points));
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonNode *element = json_array_get_element (points, i);
+      CsAutonomyPoint p = { 0 };
+      JsonObject *po;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          cs_json_set_error (error, "autonomy", "points", "expected objects");
+          return NULL;
+        }
+      po = json_node_get_object (element);
+      if (!cs_json_read_double (po, "autonomy.points", "threshold", TRUE, &p.threshold, error) ||
+          !read_ratio (po, "autonomy.points", "intervention_rate", &p.intervention_rate, error) ||
+          !read_ratio (po, "autonomy.points", "model_accuracy", &p.model_accuracy, error) ||
+          !read_ratio (po, "autonomy.points", "final_accuracy", &p.final_accuracy, error) ||
+          !read_interval (po, "ci95", &p.ci95_low, &p.ci95_high, error) ||
+          !read_count (po, "autonomy.points", "n", &p.n, error) ||
+          !read_count (po, "autonomy.points", "with_truth", &p.with_truth, error) ||
+          !read_count (po, "autonomy.points", "left_out", &p.left_out, error))
+        {
+          g_prefix_error (error, "points[%u]: ", i);
+          return NULL;
+        }
+      if (p.threshold < 0 || p.threshold > 1 ||
+          (i > 0 && p.threshold <= g_array_index (report->points, CsAutonomyPoint, i - 1).threshold))
+        {
+          cs_json_set_error (error, "autonomy.points", "threshold",
+                             "expected rising thresholds between 0 and 1 (point %u)", i);
+          return NULL;
+        }
+      g_array_append_val (report->points, p);
+    }
+  return g_steal_pointer (&report);
 }
 
 /* Public calls */
@@ -1016,6 +1312,70 @@ char *
 cs_client_fetch_asset_finish (CsClient      *self,
                               GAsyncResult  *result,
                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cs_client_get_metrics_async (CsClient            *self,
+                             const char          *queue,
+                             const char          *by,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CS_IS_CLIENT (self));
+  g_return_if_fail (queue != NULL);
+
+  escaped = g_uri_escape_string (queue, NULL, FALSE);
+  if (by != NULL && *by != '\0')
+    {
+      g_autofree char *escaped_by = g_uri_escape_string (by, NULL, FALSE);
+      path = g_strdup_printf ("/api/v1/metrics?queue=%s&by=%s", escaped, escaped_by);
+    }
+  else
+    path = g_strdup_printf ("/api/v1/metrics?queue=%s", escaped);
+
+  send_request (self, "GET", path, NULL, decode_metrics, (GDestroyNotify) cs_metrics_free,
+                cs_client_get_metrics_async, cancellable, callback, user_data);
+}
+
+CsMetrics *
+cs_client_get_metrics_finish (CsClient      *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cs_client_get_autonomy_async (CsClient            *self,
+                              const char          *queue,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CS_IS_CLIENT (self));
+  g_return_if_fail (queue != NULL);
+
+  escaped = g_uri_escape_string (queue, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/queues/%s/autonomy", escaped);
+  send_request (self, "GET", path, NULL, decode_autonomy, (GDestroyNotify) cs_autonomy_report_free,
+                cs_client_get_autonomy_async, cancellable, callback, user_data);
+}
+
+CsAutonomyReport *
+cs_client_get_autonomy_finish (CsClient      *self,
+                               GAsyncResult  *result,
+                               GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -21,6 +21,7 @@ typedef struct
   char  *reviewer;
   char  *name;
   char **queues;
+  char  *role;    /* "reviewer", "admin", …; NULL from a server that does not say */
 } CsReviewer;
 
 void cs_reviewer_free (CsReviewer *reviewer);
@@ -45,6 +46,84 @@ typedef struct
 
 void cs_claim_free (CsClaim *claim);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsClaim, cs_claim_free)
+
+/* The oversight figures of GET /metrics and GET /queues/{id}/autonomy. A
+ * ratio the server leaves out (null: nothing to count) is NAN. */
+typedef struct
+{
+  char     *value;               /* NULL: the cases without the field */
+  gint64    n;
+  gint64    escalated;
+  double    intervention_rate;
+  gint64    decided;
+  double    override_rate;
+  double    model_accuracy;
+  double    final_accuracy;
+  gint64    with_truth;
+  gboolean  flagged;
+} CsCohort;
+
+typedef struct
+{
+  gint64     predictions;
+  gint64     escalated;
+  gint64     automated;
+  double     intervention_rate;
+  gint64     decided;
+  gint64     by_action[CS_N_ACTIONS];
+  double     override_rate;
+  double     median_duration_ms;
+  double     median_time_to_decision_s;
+  gint64     by_trigger[CS_TRIGGER_OTHER + 1];
+  double     model_accuracy;
+  double     final_accuracy;
+  double     escalated_model_accuracy;
+  double     escalated_final_accuracy;
+  gint64     with_truth;
+  /* Present for a scope holding blind-first outcomes. */
+  gboolean   has_blind_first;
+  gint64     blind_decided;
+  gint64     blind_changed;
+  double     blind_change_rate;
+  double     blind_initial_accuracy;
+  double     blind_final_accuracy;
+  gint64     blind_with_truth;
+  /* With by=FIELD: the field, the rule behind the flags, and the cohorts. */
+  char      *by;
+  char      *flag_rule;
+  GPtrArray *cohorts;            /* of CsCohort, NULL without by= */
+} CsMetrics;
+
+void cs_metrics_free (CsMetrics *metrics);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsMetrics, cs_metrics_free)
+
+typedef struct
+{
+  double threshold;
+  double intervention_rate;
+  double model_accuracy;
+  double final_accuracy;
+  double ci95_low;               /* the final accuracy's 95 % interval */
+  double ci95_high;
+  gint64 n;
+  gint64 with_truth;
+  gint64 left_out;
+} CsAutonomyPoint;
+
+typedef struct
+{
+  char   *queue;
+  double  target_error;
+  char   *target_error_from;     /* "policy" or "default" */
+  gint64  with_truth;
+  gint64  min_samples;
+  GArray *points;                /* of CsAutonomyPoint, by threshold */
+  double  recommended_threshold; /* NAN when none qualifies */
+  char   *reason;
+} CsAutonomyReport;
+
+void cs_autonomy_report_free (CsAutonomyReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsAutonomyReport, cs_autonomy_report_free)
 
 #define CS_CLIENT_DEFAULT_TIMEOUT 30
 #define CS_CLIENT_MAX_BATCH 500
@@ -154,5 +233,26 @@ void         cs_client_post_decisions_async (CsClient         *self,
 GPtrArray   *cs_client_post_decisions_finish (CsClient        *self,
                                               GAsyncResult    *result,
                                               GError         **error);
+
+/* Admin only. @by (may be NULL) asks for the cohorts of that context field. */
+void         cs_client_get_metrics_async (CsClient           *self,
+                                          const char         *queue,
+                                          const char         *by,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+CsMetrics   *cs_client_get_metrics_finish (CsClient          *self,
+                                           GAsyncResult      *result,
+                                           GError           **error);
+
+/* Admin only. */
+void         cs_client_get_autonomy_async (CsClient           *self,
+                                           const char         *queue,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+CsAutonomyReport *cs_client_get_autonomy_finish (CsClient     *self,
+                                                 GAsyncResult *result,
+                                                 GError      **error);
 
 G_END_DECLS

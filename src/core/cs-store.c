@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,6 +76,16 @@ static const char *migrations[] = {
   "  detail     TEXT NOT NULL,"
   "  prev_hash  TEXT NOT NULL,"
   "  hash       TEXT NOT NULL"
+  ");",
+  /* 2: blind-first review: each reviewer's own label for a case, recorded
+   * before the model's answer is shown, kept across restarts until the
+   * decision carries it (and after, for the audit). */
+  "CREATE TABLE judgements ("
+  "  case_id      TEXT NOT NULL REFERENCES cases (id),"
+  "  reviewer     TEXT NOT NULL,"
+  "  label        TEXT NOT NULL,"
+  "  recorded_at  TEXT NOT NULL,"
+  "  PRIMARY KEY (case_id, reviewer)"
   ");",
 };
 
@@ -1290,6 +1301,13 @@ cs_store_commit_decision (CsStore     *self,
                        "reviewer", str_node (cs_decision_get_reviewer (decision)),
                        "duration_ms", int_node (cs_decision_get_duration_ms (decision)),
                        NULL);
+  /* The oversight members only where they apply, so that other entries read as before. */
+  if (cs_decision_get_initial_label (decision) != NULL)
+    json_object_set_string_member (json_node_get_object (detail), "initial_label",
+                                   cs_decision_get_initial_label (decision));
+  if (cs_decision_get_countersigns (decision) != NULL)
+    json_object_set_string_member (json_node_get_object (detail), "countersigns",
+                                   cs_decision_get_countersigns (decision));
 
   if (!insert_outbox (self, decision, error) ||
       !set_local_state (self, case_id, CS_LOCAL_DECIDED, error) ||
@@ -1428,6 +1446,139 @@ cs_store_get_latest_decision (CsStore       *self,
     }
   sqlite3_reset (stmt);
   return decision;
+}
+
+/* Blind-first review */
+
+static char *
+lookup_initial_label (CsStore    *self,
+                      const char *case_id,
+                      const char *reviewer)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT label FROM judgements WHERE case_id = ?1 AND reviewer = ?2", NULL);
+  char *label = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, case_id);
+  bind_text (stmt, 2, reviewer);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    label = column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return label;
+}
+
+gboolean
+cs_store_record_initial_label (CsStore     *self,
+                               const char  *case_id,
+                               const char  *reviewer,
+                               const char  *label,
+                               GError     **error)
+{
+  g_autoptr(CsCase) kase = NULL;
+  g_autoptr(JsonNode) detail = NULL;
+  g_autofree char *earlier = NULL;
+  g_autofree char *now = now_string ();
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (case_id != NULL && reviewer != NULL && label != NULL, FALSE);
+
+  if (!begin (self, error))
+    return FALSE;
+
+  kase = cs_store_get_case (self, case_id, error);
+  if (kase == NULL)
+    goto fail;
+  if (!g_strv_contains (cs_case_get_labels (kase), label))
+    {
+      g_set_error (error, CS_ERROR, CS_ERROR_POLICY, _("“%s” is not one of this queue’s labels"), label);
+      goto fail;
+    }
+
+  /* A judgement made before seeing the model's answer cannot be made again
+   * after it: the first one stands. */
+  earlier = lookup_initial_label (self, case_id, reviewer);
+  if (earlier != NULL)
+    {
+      rollback (self);
+      if (g_str_equal (earlier, label))
+        return TRUE;
+      g_set_error (error, CS_ERROR, CS_ERROR_CONFLICT,
+                   _("Your first judgement of “%s” is already recorded as “%s”"),
+                   cs_case_get_title (kase), earlier);
+      return FALSE;
+    }
+
+  stmt = prepare (self, "INSERT INTO judgements (case_id, reviewer, label, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+                  error);
+  if (stmt == NULL)
+    goto fail;
+  bind_text (stmt, 1, case_id);
+  bind_text (stmt, 2, reviewer);
+  bind_text (stmt, 3, label);
+  bind_text (stmt, 4, now);
+  detail = detail_new ("case_version", int_node (cs_case_get_version (kase)),
+                       "reviewer", str_node (reviewer),
+                       "label", str_node (label),
+                       NULL);
+  if (!step_done (self, stmt, error) ||
+      !audit_append (self, "judgement.initial", case_id, detail, error) ||
+      !commit (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
+char *
+cs_store_get_initial_label (CsStore    *self,
+                            const char *case_id,
+                            const char *reviewer)
+{
+  g_return_val_if_fail (CS_IS_STORE (self), NULL);
+
+  if (case_id == NULL || reviewer == NULL)
+    return NULL;
+  return lookup_initial_label (self, case_id, reviewer);
+}
+
+gboolean
+cs_store_get_review_stage (CsStore     *self,
+                           const char  *case_id,
+                           const char  *reviewer,
+                           gboolean    *second_review,
+                           gboolean    *judge_first)
+{
+  /* json_extract on one row by its key: cheap enough for the rows on screen.
+   * A second reviewer is not asked to judge blind: the first decision is in view. */
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT c.status = 'pending_second',"
+                                "       c.status != 'pending_second'"
+                                "       AND COALESCE (json_extract (c.body, '$.policy.blind_first'), 0)"
+                                "       AND NOT EXISTS (SELECT 1 FROM judgements j"
+                                "                       WHERE j.case_id = c.id AND j.reviewer = ?2)"
+                                " FROM cases c WHERE c.id = ?1", NULL);
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (CS_IS_STORE (self), FALSE);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, case_id);
+  bind_text (stmt, 2, reviewer);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (second_review != NULL)
+        *second_review = sqlite3_column_int (stmt, 0) != 0;
+      if (judge_first != NULL)
+        *judge_first = sqlite3_column_int (stmt, 1) != 0;
+      found = TRUE;
+    }
+  sqlite3_reset (stmt);
+  return found;
 }
 
 GPtrArray *
@@ -1653,6 +1804,68 @@ cs_store_get_counts (CsStore *self)
   counts.conflicts = count (self, "SELECT count(*) FROM cases WHERE local_state = 3");
   counts.todo = count (self, "SELECT count(*) FROM cases WHERE local_state = 0");
   return counts;
+}
+
+gboolean
+cs_store_get_day_summary (CsStore       *self,
+                          GDateTime     *since,
+                          GDateTime     *until,
+                          const char    *reviewer,
+                          CsDaySummary  *out,
+                          GError       **error)
+{
+  g_autoptr(GArray) durations = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  sqlite3_stmt *stmt;
+  guint n;
+  int rc;
+
+  g_return_val_if_fail (CS_IS_STORE (self), FALSE);
+  g_return_val_if_fail (since != NULL && until != NULL && out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  out->median_duration_ms = -1;
+  out->override_rate = NAN;
+
+  /* created_at is RFC 3339 in UTC with whole seconds, so text order is time order. */
+  from = cs_format_time (since);
+  to = cs_format_time (until);
+  stmt = prepare (self,
+                  "SELECT json_extract (body, '$.action'), json_extract (body, '$.duration_ms') FROM outbox"
+                  " WHERE created_at >= ?1 AND created_at < ?2"
+                  "   AND (?3 IS NULL OR json_extract (body, '$.reviewer') = ?3)"
+                  " ORDER BY 2", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, from);
+  bind_text (stmt, 2, to);
+  bind_text (stmt, 3, reviewer);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *action_name = (const char *) sqlite3_column_text (stmt, 0);
+      gint64 duration = sqlite3_column_int64 (stmt, 1);
+      CsAction action;
+
+      out->decided++;
+      if (action_name != NULL && cs_action_from_string (action_name, &action))
+        out->by_action[action]++;
+      g_array_append_val (durations, duration);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+
+  n = durations->len;
+  if (n > 0)
+    {
+      gint64 lower = g_array_index (durations, gint64, (n - 1) / 2);
+      gint64 upper = g_array_index (durations, gint64, n / 2);
+
+      out->median_duration_ms = lower + (upper - lower) / 2;
+      out->override_rate = (double) out->by_action[CS_ACTION_OVERRIDE] / out->decided;
+    }
+  return TRUE;
 }
 
 GPtrArray *

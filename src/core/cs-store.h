@@ -18,7 +18,7 @@
 
 G_BEGIN_DECLS
 
-#define CS_STORE_SCHEMA_VERSION 1
+#define CS_STORE_SCHEMA_VERSION 2
 
 /* A row of the queue list: what a list row shows, without parsing the case. */
 typedef struct
@@ -159,6 +159,29 @@ CsDecision    *cs_store_get_latest_decision (CsStore      *self,
                                             const char    *case_id,
                                             CsOutboxState *state);
 
+/* Blind-first review: @reviewer's own label for @case_id, recorded before the
+ * model's answer is shown, with a "judgement.initial" audit entry, in one
+ * transaction. It must be one of the case's labels. Recording the same label
+ * again changes nothing; a different one is a CS_ERROR_CONFLICT: the first
+ * judgement stands. */
+gboolean       cs_store_record_initial_label (CsStore     *self,
+                                            const char    *case_id,
+                                            const char    *reviewer,
+                                            const char    *label,
+                                            GError       **error);
+/* The label recorded above, or NULL. */
+char          *cs_store_get_initial_label  (CsStore       *self,
+                                            const char    *case_id,
+                                            const char    *reviewer);
+/* For a queue row: whether the case waits for a second review
+ * (pending_second), and whether its queue reviews blind first and @reviewer
+ * has not judged it yet. FALSE when there is no such case. */
+gboolean       cs_store_get_review_stage   (CsStore       *self,
+                                            const char    *case_id,
+                                            const char    *reviewer,
+                                            gboolean      *second_review,
+                                            gboolean      *judge_first);
+
 /* The push side of sync. Marks up to @limit pending rows inflight and returns
  * their decisions, oldest first. */
 GPtrArray     *cs_store_outbox_begin_batch (CsStore       *self,
@@ -173,6 +196,24 @@ gboolean       cs_store_outbox_apply_results (CsStore     *self,
                                             GPtrArray     *results,
                                             GError       **error);
 CsStoreCounts  cs_store_get_counts         (CsStore       *self);
+
+/* The reviewer's own figures over the decisions made on this workstation
+ * between @since and @until (the "Your day" of the oversight window). */
+typedef struct
+{
+  guint   decided;
+  guint   by_action[CS_N_ACTIONS];
+  gint64  median_duration_ms;   /* time on a case; -1 when nothing was decided */
+  double  override_rate;        /* overrides / decided; NAN when nothing was decided */
+} CsDaySummary;
+
+/* @reviewer NULL counts every reviewer's decisions in this store. */
+gboolean       cs_store_get_day_summary    (CsStore       *self,
+                                            GDateTime     *since,
+                                            GDateTime     *until,
+                                            const char    *reviewer,
+                                            CsDaySummary  *out,
+                                            GError       **error);
 /* Every decision made here, as JSON objects with their outbox state. */
 GPtrArray     *cs_store_list_outbox        (CsStore       *self,
                                             GError       **error);
