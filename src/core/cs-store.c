@@ -87,6 +87,19 @@ static const char *migrations[] = {
   "  recorded_at  TEXT NOT NULL,"
   "  PRIMARY KEY (case_id, reviewer)"
   ");",
+  /* 3: the queue view's orders, led by the sort key and covering every column
+   * the list shows or filters on. With local_state first, "to do" (two
+   * states) could not use the index's order: each page sorted the whole queue
+   * (2 s at 100,000 cases), and deep pages read a table row per skipped row. */
+  "DROP INDEX cases_by_priority;"
+  "DROP INDEX cases_by_confidence;"
+  "DROP INDEX cases_by_due;"
+  "CREATE INDEX cases_by_priority ON cases"
+  "  (priority DESC, id, local_state, queue, trigger, confidence, due_at, subject_kind, title);"
+  "CREATE INDEX cases_by_confidence ON cases"
+  "  (confidence, id, local_state, queue, trigger, priority, due_at, subject_kind, title);"
+  "CREATE INDEX cases_by_due ON cases"
+  "  (due_at = 0, due_at, id, local_state, queue, trigger, priority, confidence, subject_kind, title);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CS_STORE_SCHEMA_VERSION);
