@@ -197,7 +197,7 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Runs of each benchmark (median reported)", "N" },
     { "ops", 0, 0, G_OPTION_ARG_INT, &ops, "Operations per run for the per-operation figures", "N" },
-    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one group: store, server, sync, ui", "GROUP" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one group: store, server, sync, ui, feedback", "GROUP" },
     { NULL }
   };
 
@@ -235,6 +235,8 @@ main (int   argc,
     cs_bench_sync (runs);
   if (wanted ("ui"))
     cs_bench_ui (runs);
+  if (wanted ("feedback"))
+    cs_bench_feedback ();
 
   print_table ();
   return 0;

@@ -22,5 +22,7 @@ void  cs_bench_server  (int runs);
 void  cs_bench_sync    (int runs);
 /* The review window: launch, deciding, a very large image. Needs a display. */
 void  cs_bench_ui      (int runs);
+/* The feedback loop: tools/retrain-demo's accuracy before and after. */
+void  cs_bench_feedback (void);
 
 G_END_DECLS
