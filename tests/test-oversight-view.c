@@ -340,6 +340,15 @@ test_admin_sees_the_server_figures (void)
     assert_figure (window, "trigger.fairness", "0");
   }
   {
+    /* The override rate of the cases each rule sent: the count decided as the server says. */
+    g_autofree char *decided = g_strdup_printf ("of the %" G_GINT64_FORMAT " decided",
+                                                i_at (metrics, "overrides_by_trigger.low_confidence.decided"));
+
+    g_assert_cmpint (i_at (metrics, "overrides_by_trigger.low_confidence.decided"), ==, i_at (metrics, "decided"));
+    assert_contains (cs_oversight_window_get_figure (window, "trigger-override.low_confidence"), "Overridden in ");
+    assert_contains (cs_oversight_window_get_figure (window, "trigger-override.low_confidence"), decided);
+  }
+  {
     /* 30 decisions, from 20 s to 49 s on the case. */
     g_autofree char *median = g_strdup_printf ("%.0f s", round (d_at (metrics, "median_duration_ms") / 1000));
 

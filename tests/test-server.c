@@ -1349,6 +1349,12 @@ test_export_and_metrics (Fixture       *f,
   g_assert_cmpint (i_at (m, "by_trigger.low_confidence"), ==, 5);
   g_assert_cmpint (i_at (m, "by_trigger.fairness"), ==, 0);
   g_assert_cmpint (i_at (m, "by_trigger.random_audit"), ==, 0);
+  /* Of the five low-confidence cases, three decided by a person, one of them overridden. */
+  g_assert_cmpint (i_at (m, "overrides_by_trigger.low_confidence.decided"), ==, 3);
+  g_assert_cmpint (i_at (m, "overrides_by_trigger.low_confidence.overrides"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (d_at (m, "overrides_by_trigger.low_confidence.override_rate"), 1.0 / 3.0, 1e-9);
+  g_assert_cmpint (i_at (m, "overrides_by_trigger.fairness.decided"), ==, 0);
+  g_assert_true (null_at (m, "overrides_by_trigger.fairness.override_rate"));
   g_assert_cmpint (i_at (m, "accuracy.with_truth"), ==, 6);
   g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.model"), 0.5, 1e-9);
   g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.final"), 0.75, 1e-9);

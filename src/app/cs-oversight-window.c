@@ -371,6 +371,17 @@ show_figures (CsOversightWindow *self)
       g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, m->by_trigger[k]);
 
       set_label (self->trigger_labels[k], count);
+      /* How often people overrode the model on the cases this rule sent them. */
+      if (!isnan (m->trigger_override_rate[k]))
+        {
+          g_autofree char *rate = format_rate (m->trigger_override_rate[k]);
+          g_autofree char *subtitle =
+            g_strdup_printf (_("Overridden in %s of the %" G_GINT64_FORMAT " decided"), rate, m->trigger_decided[k]);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->trigger_rows[k]), subtitle);
+        }
+      else
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (self->trigger_rows[k]),
+                                     m->by_trigger[k] > 0 ? _("None decided yet") : "");
       /* The routing rules always show; the rest only when they happened. */
       gtk_widget_set_visible (self->trigger_rows[k], k < CS_TRIGGER_OVERDUE || m->by_trigger[k] > 0);
       triggered += m->by_trigger[k];
@@ -836,6 +847,10 @@ cs_oversight_window_init (CsOversightWindow *self)
       self->trigger_rows[k] = row;
       self->trigger_labels[k] = GTK_LABEL (label);
       register_figure (self, name, label);
+      {
+        g_autofree char *override_name = g_strdup_printf ("trigger-override.%s", cs_trigger_kind_to_string (k));
+        register_figure (self, override_name, row);
+      }
     }
 
   register_figure (self, "day.decided", self->day_decided_label);

@@ -770,6 +770,28 @@ decode_metrics (JsonNode  *node,
   for (CsTriggerKind k = CS_TRIGGER_LOW_CONFIDENCE; by_trigger != NULL && k <= CS_TRIGGER_OTHER; k++)
     if (!read_count (by_trigger, "metrics.by_trigger", cs_trigger_kind_to_string (k), &m->by_trigger[k], error))
       return NULL;
+  /* Newer servers say how often each trigger's cases were overridden. */
+  {
+    JsonObject *overrides = NULL;
+
+    if (!cs_json_read_object (obj, "metrics", "overrides_by_trigger", FALSE, &overrides, error))
+      return NULL;
+    for (CsTriggerKind k = CS_TRIGGER_LOW_CONFIDENCE; k <= CS_TRIGGER_OTHER; k++)
+      {
+        const char *name = cs_trigger_kind_to_string (k);
+        JsonObject *one = NULL;
+        g_autofree char *path = g_strdup_printf ("metrics.overrides_by_trigger.%s", name);
+
+        m->trigger_override_rate[k] = NAN;
+        if (overrides == NULL || !json_object_has_member (overrides, name))
+          continue;
+        if (!cs_json_read_object (overrides, "metrics.overrides_by_trigger", name, TRUE, &one, error) ||
+            !read_count (one, path, "decided", &m->trigger_decided[k], error) ||
+            !read_count (one, path, "overrides", &m->trigger_overrides[k], error) ||
+            !read_ratio (one, path, "override_rate", &m->trigger_override_rate[k], error))
+          return NULL;
+      }
+  }
 
   m->model_accuracy = m->final_accuracy = NAN;
   m->escalated_model_accuracy = m->escalated_final_accuracy = NAN;

@@ -75,6 +75,11 @@ typedef struct
   double     median_duration_ms;
   double     median_time_to_decision_s;
   gint64     by_trigger[CS_TRIGGER_OTHER + 1];
+  /* Of each trigger's cases: decided by a person, overridden, and the rate
+   * (NAN when none was decided, or from a server without the figure). */
+  gint64     trigger_decided[CS_TRIGGER_OTHER + 1];
+  gint64     trigger_overrides[CS_TRIGGER_OTHER + 1];
+  double     trigger_override_rate[CS_TRIGGER_OTHER + 1];
   double     model_accuracy;
   double     final_accuracy;
   double     escalated_model_accuracy;

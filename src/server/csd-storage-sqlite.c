@@ -408,7 +408,8 @@ static const char *stmt_sql[N_STMTS] = {
     "  TOTAL(truth IS NOT NULL AND routed = 'escalated' AND status = 'decided' AND decided_label = truth) "
     "FROM cases WHERE " IN_QUEUE,
   [STMT_METRICS_TRIGGERS] =
-    "SELECT trigger_kind, COUNT(*) FROM cases "
+    "SELECT trigger_kind, COUNT(*), TOTAL(status = 'decided'), "
+    "  TOTAL(status = 'decided' AND decided_action = 'override') FROM cases "
     "WHERE routed = 'escalated' AND " IN_QUEUE " GROUP BY trigger_kind",
   [STMT_METRICS_ACTIONS] =
     "SELECT action, COUNT(*) FROM decisions WHERE " IN_QUEUE " GROUP BY action",
@@ -2218,6 +2219,8 @@ metrics_in_transaction (CsdStorageSqlite  *self,
 
       cs_trigger_kind_from_string ((const char *) sqlite3_column_text (st, 0), &kind);
       m->by_trigger[kind] += sqlite3_column_int64 (st, 1);
+      m->trigger_decided[kind] += sqlite3_column_int64 (st, 2);
+      m->trigger_overrides[kind] += sqlite3_column_int64 (st, 3);
     }
   if (rc < 0)
     return FALSE;

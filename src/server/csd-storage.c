@@ -270,6 +270,25 @@ csd_metrics_to_json (const CsdMetrics *m)
       json_object_set_int_member (by_trigger, cs_trigger_kind_to_string (k), m->by_trigger[k]);
   json_object_set_object_member (obj, "by_trigger", by_trigger);
 
+  /* Additive: how often people overrode the model, by what sent them the case. */
+  {
+    JsonObject *overrides = json_object_new ();
+
+    for (CsTriggerKind k = CS_TRIGGER_LOW_CONFIDENCE; k <= CS_TRIGGER_OTHER; k++)
+      {
+        JsonObject *one;
+
+        if (m->by_trigger[k] == 0 && k >= CS_TRIGGER_OVERDUE)
+          continue;
+        one = json_object_new ();
+        json_object_set_int_member (one, "decided", m->trigger_decided[k]);
+        json_object_set_int_member (one, "overrides", m->trigger_overrides[k]);
+        set_ratio (one, "override_rate", m->trigger_overrides[k], m->trigger_decided[k]);
+        json_object_set_object_member (overrides, cs_trigger_kind_to_string (k), one);
+      }
+    json_object_set_object_member (obj, "overrides_by_trigger", overrides);
+  }
+
   set_ratio (accuracy, "model", m->model_correct, m->with_truth);
   set_ratio (accuracy, "final", m->final_correct, m->final_with_truth);
   set_ratio (accuracy, "escalated_model", m->escalated_model_correct, m->escalated_with_truth);

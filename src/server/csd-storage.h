@@ -163,6 +163,10 @@ typedef struct
   gboolean has_median_time_to_decision;
   double   median_time_to_decision_s;
   gint64   by_trigger[CS_TRIGGER_OTHER + 1];
+  /* Of the escalated cases of each trigger: decided by a person, and of those
+   * whose final action is an override. */
+  gint64   trigger_decided[CS_TRIGGER_OTHER + 1];
+  gint64   trigger_overrides[CS_TRIGGER_OTHER + 1];
   gint64   with_truth;
   gint64   model_correct;
   gint64   final_with_truth;
