@@ -250,12 +250,21 @@ WINDOW = [
 OVERRIDE_LABELS = [(BUTTON, label, True) for label in ("nevus", "keratosis", "other")]
 
 
+def bus_address_known():
+    """True once the launcher answers on the session bus with an address in our runtime directory."""
+    result = subprocess.run(["gdbus", "call", "--session", "--dest", "org.a11y.Bus", "--object-path",
+                             "/org/a11y/bus", "--method", "org.a11y.Bus.GetAddress"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+    return result.returncode == 0 and os.environ["XDG_RUNTIME_DIR"] in result.stdout
+
+
 def run(tmp):
-    try:
-        import pyatspi
-    except ImportError as error:
-        raise Failure(f"pyatspi cannot be imported by {sys.executable} ({error}); "
-                      "install python3-pyatspi (tools/deps-debian.txt)")
+    # A runtime directory of the test's own, set before anything looks for the
+    # accessibility bus: the bus puts its socket there, where no other session
+    # on this machine can replace it.
+    runtime = os.path.join(tmp, "runtime")
+    os.makedirs(runtime, mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = runtime
 
     server_dir = os.path.join(tmp, "server")
     app_dir = os.path.join(tmp, "app")
@@ -271,6 +280,15 @@ def run(tmp):
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
         children.append(launcher)
+        wait_until("the accessibility bus", lambda: bus_address_known(), 10)
+
+        # Only now: pyatspi finds the bus when it is imported, and would
+        # otherwise have one started elsewhere.
+        try:
+            import pyatspi
+        except ImportError as error:
+            raise Failure(f"pyatspi cannot be imported by {sys.executable} ({error}); "
+                          "install python3-pyatspi (tools/deps-debian.txt)")
 
         server, url = start_server(server_dir)
         children.append(server)

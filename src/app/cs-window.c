@@ -267,6 +267,35 @@ undo_clicked_cb (AdwToast *toast,
   refresh_cases (self);
 }
 
+/* The usual way a case leaves the list: the reviewer decided the case on
+ * screen, the selected row. One row goes, the next takes its place; nothing
+ * else of the list is touched, which keeps deciding fast on a long queue. */
+static gboolean
+remove_decided_row (CsWindow   *self,
+                    const char *case_id)
+{
+  CsCaseItem *item = gtk_single_selection_get_selected_item (self->selection);
+  guint position = gtk_single_selection_get_selected (self->selection);
+  guint n;
+  gboolean removed;
+
+  if (item == NULL || case_id == NULL || g_strcmp0 (cs_case_item_get_id (item), case_id) != 0)
+    return FALSE;
+
+  g_signal_handlers_block_by_func (self->selection, selection_changed_cb, self);
+  removed = cs_case_list_remove (self->cases, position);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->cases));
+  if (removed && n > 0)
+    gtk_single_selection_set_selected (self->selection, MIN (position, n - 1));
+  g_signal_handlers_unblock_by_func (self->selection, selection_changed_cb, self);
+  if (!removed)
+    return FALSE;
+
+  selection_changed_cb (self);
+  update_queue_page (self);
+  return TRUE;
+}
+
 static void
 decided_cb (CsWindow   *self,
             const char *decision_id,
@@ -281,7 +310,8 @@ decided_cb (CsWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 
   /* The decided case leaves the to-do list; the next one takes its place. */
-  refresh_cases (self);
+  if (!remove_decided_row (self, cs_case_view_get_case_id (view)))
+    refresh_cases (self);
 
   /* Out of the rationale, so that the next case's keys (A, O, R, E, J, K,
    * Ctrl+Z) reach the window rather than a text field: on the queue where it

@@ -264,6 +264,27 @@ cs_case_list_get_query (CsCaseList *self)
   return &self->query;
 }
 
+gboolean
+cs_case_list_remove (CsCaseList *self,
+                     guint       position)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (CS_IS_CASE_LIST (self), FALSE);
+
+  if (position >= self->n_items || cs_store_count_cases (self->store, &self->query) != self->n_items - 1)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (GPOINTER_TO_UINT (key) >= position / CS_CASE_LIST_PAGE)
+      g_hash_table_iter_remove (&iter);
+  self->n_items--;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  return TRUE;
+}
+
 int
 cs_case_list_find (CsCaseList *self,
                    const char *case_id)

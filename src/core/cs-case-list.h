@@ -38,6 +38,12 @@ void         cs_case_list_set_query  (CsCaseList        *self,
 const CsCaseQuery *cs_case_list_get_query (CsCaseList   *self);
 /* Reloads after the store changed (a pulled page, a decision). */
 void         cs_case_list_refresh    (CsCaseList        *self);
+/* The row at @position has left the view (a decision took it out of "to
+ * do"): the rows after it move up one, and only their pages are read again.
+ * Returns FALSE, changing nothing, when the store no longer agrees that
+ * exactly one row went (something else changed too): refresh instead. */
+gboolean     cs_case_list_remove     (CsCaseList        *self,
+                                      guint              position);
 /* The position of @case_id in the current view, or -1. */
 int          cs_case_list_find       (CsCaseList        *self,
                                       const char        *case_id);
