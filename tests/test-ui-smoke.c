@@ -175,6 +175,25 @@ test_accept_a_case (void)
     }
     gtk_drop_down_set_selected (GTK_DROP_DOWN (sort), 0);
 
+    /* Filters by queue and by the reason cases came, also in SQL. */
+    {
+      GtkWidget *queue = find_drop_down (GTK_WIDGET (window), "Cases of one queue only");
+      GtkWidget *reason = find_drop_down (GTK_WIDGET (window), "Cases sent for one reason only");
+      GListModel *queues = gtk_drop_down_get_model (GTK_DROP_DOWN (queue));
+
+      g_assert_cmpuint (g_list_model_get_n_items (queues), ==, 2);
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (queues), 1), ==, "derm");
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (queue), 1);
+      g_assert_true (wait_for (has_two_cases, window, 5));
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (reason), 2);   /* fairness: none */
+      g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 0);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (reason), 1);   /* low confidence: both */
+      g_assert_true (wait_for (has_two_cases, window, 5));
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (reason), 0);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (queue), 0);
+      g_assert_true (wait_for (has_two_cases, window, 5));
+    }
+
     /* The list kept "Lesion 1" selected through the search; K goes up to the first. */
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move", "i", -1));
     g_assert_true (wait_for (view_settled, window, 10));

@@ -36,6 +36,9 @@ struct _CsWindow
   GtkSearchEntry       *search_entry;
   GtkDropDown          *view_dropdown;
   GtkDropDown          *sort_dropdown;
+  GtkDropDown          *queue_dropdown;
+  GtkDropDown          *trigger_dropdown;
+  GtkStringList        *queue_names;     /* "All queues", then the store's queues */
   AdwFlap              *flap;
   GtkWidget            *queue_pane;
   GtkWidget            *queue_handle;
@@ -56,6 +59,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void refresh_cases (CsWindow *self);
+static void query_changed_cb (CsWindow *self);
 
 static const char *
 trigger_short (CsTriggerKind kind)
@@ -242,10 +246,43 @@ refresh_cases (CsWindow *self)
   reload_cases (self, NULL);
 }
 
+/* The queue filter offers the queues the store holds cases of; a new queue's
+ * first cases add it, and the choice made stays. */
+static void
+update_queue_names (CsWindow *self)
+{
+  g_autoptr(GPtrArray) queues = NULL;
+  g_autofree char *chosen = NULL;
+  guint selected = gtk_drop_down_get_selected (self->queue_dropdown);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->queue_names));
+  guint keep = 0;
+  gboolean same;
+
+  if (self->sync == NULL || (queues = cs_store_list_queues (cs_sync_get_store (self->sync), NULL)) == NULL)
+    return;
+  same = n == queues->len + 1;
+  for (guint i = 0; same && i < queues->len; i++)
+    same = g_str_equal (gtk_string_list_get_string (self->queue_names, i + 1), g_ptr_array_index (queues, i));
+  if (same)
+    return;
+
+  if (selected > 0 && selected < n)
+    chosen = g_strdup (gtk_string_list_get_string (self->queue_names, selected));
+  g_ptr_array_add (queues, NULL);
+  g_signal_handlers_block_by_func (self->queue_dropdown, query_changed_cb, self);
+  gtk_string_list_splice (self->queue_names, 1, n - 1, (const char * const *) queues->pdata);
+  for (guint i = 0; chosen != NULL && queues->pdata[i] != NULL; i++)
+    if (g_str_equal (queues->pdata[i], chosen))
+      keep = i + 1;
+  gtk_drop_down_set_selected (self->queue_dropdown, keep);
+  g_signal_handlers_unblock_by_func (self->queue_dropdown, query_changed_cb, self);
+}
+
 static void
 cases_changed_cb (CsWindow  *self,
                   GPtrArray *ids)
 {
+  update_queue_names (self);
   refresh_cases (self);
 }
 
@@ -589,6 +626,13 @@ apply_query (CsWindow *self)
 
   query.sort = orders[MIN (sort, G_N_ELEMENTS (orders) - 1)];
   query.search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  /* Position 0 of each filter is "all". */
+  if (gtk_drop_down_get_selected (self->queue_dropdown) > 0 &&
+      gtk_drop_down_get_selected (self->queue_dropdown) != GTK_INVALID_LIST_POSITION)
+    query.queue = gtk_string_list_get_string (self->queue_names, gtk_drop_down_get_selected (self->queue_dropdown));
+  if (gtk_drop_down_get_selected (self->trigger_dropdown) > 0 &&
+      gtk_drop_down_get_selected (self->trigger_dropdown) != GTK_INVALID_LIST_POSITION)
+    query.trigger = (int) (CS_TRIGGER_LOW_CONFIDENCE + gtk_drop_down_get_selected (self->trigger_dropdown) - 1);
   if (self->conflicts_only)
     query.states = 1u << CS_LOCAL_CONFLICT;
   else
@@ -674,6 +718,7 @@ cs_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->sync);
   g_clear_object (&self->settings);
+  g_clear_object (&self->queue_names);
   g_clear_pointer (&self->last_decision, g_free);
 
   G_OBJECT_CLASS (cs_window_parent_class)->dispose (object);
@@ -713,6 +758,8 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, view_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, sort_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, trigger_dropdown);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, queue_pane);
@@ -760,6 +807,11 @@ cs_window_init (CsWindow *self)
   GtkGesture *drag;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->queue_names = gtk_string_list_new ((const char * const[]) { _("All queues"), NULL });
+  g_signal_handlers_block_by_func (self->queue_dropdown, query_changed_cb, self);
+  gtk_drop_down_set_model (self->queue_dropdown, G_LIST_MODEL (self->queue_names));
+  g_signal_handlers_unblock_by_func (self->queue_dropdown, query_changed_cb, self);
 
   g_object_bind_property (self->flap, "reveal-flap", self->queue_toggle, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
@@ -864,6 +916,7 @@ attach_sync (CsWindow *self,
   g_signal_connect_object (self->sync, "notify::state", G_CALLBACK (update_main_page), self, G_CONNECT_SWAPPED);
 
   update_sync_status (self);
+  update_queue_names (self);
   apply_query (self);
   update_main_page (self);
 }

@@ -1037,6 +1037,29 @@ cs_store_count_cases (CsStore           *self,
   return count;
 }
 
+GPtrArray *
+cs_store_list_queues (CsStore  *self,
+                      GError  **error)
+{
+  g_autoptr(GPtrArray) queues = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CS_IS_STORE (self), NULL);
+
+  if ((stmt = prepare (self, "SELECT DISTINCT queue FROM cases ORDER BY queue", error)) == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (queues, column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&queues);
+}
+
 /* Where a case stands in the view, counted in SQL with the view's own order
  * (priority, confidence or due time, then id), so that finding it never reads
  * the rows before it. */

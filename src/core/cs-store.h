@@ -118,6 +118,9 @@ gboolean       cs_store_get_local_state    (CsStore       *self,
                                             CsLocalState  *out);
 guint          cs_store_count_cases        (CsStore       *self,
                                             const CsCaseQuery *query);
+/* The queues the cases on this workstation belong to, sorted (strings). */
+GPtrArray     *cs_store_list_queues        (CsStore       *self,
+                                            GError       **error);
 /* The position of @case_id in the query's view, or -1 when it is not in it;
  * counted in SQL, without reading the rows before it. */
 int            cs_store_case_position      (CsStore       *self,
