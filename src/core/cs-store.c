@@ -1178,27 +1178,18 @@ cs_store_list_cases (CsStore           *self,
   return g_steal_pointer (&rows);
 }
 
-GPtrArray *
-cs_store_list_wanted_assets (CsStore  *self,
-                             guint     limit,
-                             GError  **error)
+
+/* The distinct evidence hashes (subject, then heatmap) of the rows @stmt
+ * yields, in order; resets @stmt. */
+static GPtrArray *
+collect_asset_hashes (CsStore       *self,
+                      sqlite3_stmt  *stmt,
+                      GError       **error)
 {
   g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  sqlite3_stmt *stmt;
   int rc;
 
-  g_return_val_if_fail (CS_IS_STORE (self), NULL);
-
-  /* SQLite's own JSON reads the hashes without parsing whole cases in C. */
-  stmt = prepare (self,
-                  "SELECT json_extract (body, '$.subject.asset.sha256'),"
-                  "       json_extract (body, '$.explanation.heatmap.asset.sha256')"
-                  " FROM cases WHERE local_state IN (0, 3) ORDER BY priority DESC, id LIMIT ?1",
-                  error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     for (int col = 0; col < 2; col++)
       {
@@ -1221,13 +1212,31 @@ cs_store_list_wanted_assets (CsStore  *self,
 }
 
 GPtrArray *
+cs_store_list_wanted_assets (CsStore  *self,
+                             guint     limit,
+                             GError  **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CS_IS_STORE (self), NULL);
+
+  /* SQLite's own JSON reads the hashes without parsing whole cases in C. */
+  stmt = prepare (self,
+                  "SELECT json_extract (body, '$.subject.asset.sha256'),"
+                  "       json_extract (body, '$.explanation.heatmap.asset.sha256')"
+                  " FROM cases WHERE local_state IN (0, 3) ORDER BY priority DESC, id LIMIT ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit);
+  return collect_asset_hashes (self, stmt, error);
+}
+
+GPtrArray *
 cs_store_list_needed_assets (CsStore  *self,
                              GError  **error)
 {
-  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CS_IS_STORE (self), NULL);
 
@@ -1241,25 +1250,7 @@ cs_store_list_needed_assets (CsStore  *self,
                   error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    for (int col = 0; col < 2; col++)
-      {
-        const char *hash = (const char *) sqlite3_column_text (stmt, col);
-
-        if (hash != NULL && !g_hash_table_contains (seen, hash))
-          {
-            char *copy = g_strdup (hash);
-            g_ptr_array_add (hashes, copy);
-            g_hash_table_add (seen, copy);
-          }
-      }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  return g_steal_pointer (&hashes);
+  return collect_asset_hashes (self, stmt, error);
 }
 
 /* Decisions */
