@@ -308,7 +308,7 @@ def run(tmp):
         children.append(app_process)
 
         app = wait_until("the application on the accessibility bus",
-                         lambda: find_app(pyatspi, app_process.pid), 20)
+                         lambda: find_app(pyatspi, app_process.pid), 60)
 
         def list_items():
             return [node for role, _, node, _ in walk(app) if role == "list item"]

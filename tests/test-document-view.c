@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "cs-document-view.h"
+#include "cs-test-ui.h"
 
 static char *tmpdir;
 
@@ -133,18 +134,6 @@ static const char encrypted_pdf[] =
 
 /* The main loop */
 
-static void
-iterate_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 static gboolean
 wake_up (gpointer data)
 {
@@ -178,34 +167,6 @@ wait_for_page (CsDocumentView *view)
                  cs_document_view_get_page_error_message (view) != NULL);
 }
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until a frame has been painted after now. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  gtk_widget_queue_draw (widget);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  while (!painted && g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  g_signal_handler_disconnect (clock, id);
-  g_assert_true (painted);
-}
-
 static CsDocumentView *
 new_view_window (int         width,
                  int         height,
@@ -228,7 +189,7 @@ new_view_window (int         width,
       g_usleep (1000);
     }
   g_assert_cmpint (gtk_widget_get_width (view), >, 0);
-  wait_for_frame (view);
+  g_assert_true (cs_test_wait_for_frame (view, 10));
 
   *window_out = GTK_WINDOW (window);
   return CS_DOCUMENT_VIEW (view);
@@ -269,28 +230,8 @@ render_view (CsDocumentView *view,
              int            *width,
              int            *height)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
-  GskRenderer *renderer;
-  guint32 *pixels;
-
-  wait_for_frame (GTK_WIDGET (view));
-  *width = gtk_widget_get_width (GTK_WIDGET (view));
-  *height = gtk_widget_get_height (GTK_WIDGET (view));
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (view));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (view)));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, *width, *height));
-  gsk_render_node_unref (node);
-
-  pixels = g_new (guint32, (gsize) *width * *height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
-  return pixels;
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
+  return cs_test_render_pixels (GTK_WIDGET (view), width, height);
 }
 
 /* The page's colour is in the texture, and where the view draws the page. */
@@ -609,7 +550,7 @@ test_regions (void)
   cs_document_view_load_file (view, path, sha);
   wait_for_load (view);
   wait_for_page (view);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   assert_page (view, 0);
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (view), ==, 0);
 
@@ -617,22 +558,22 @@ test_regions (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "document.next-region", NULL));
   assert_page (view, 1);
   wait_for_page (view);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (view), ==, 1);
   /* Then page 3; then round to page 2 again. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "document.next-region", NULL));
   assert_page (view, 2);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (view), ==, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "document.next-region", NULL));
   assert_page (view, 1);
 
   cs_document_view_set_page (view, 0);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (view), ==, 0);
   cs_document_view_show_region (view, 0);
   assert_page (view, 1);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (view), ==, 1);
   cs_document_view_show_region (view, 1);
   assert_page (view, 2);
@@ -661,7 +602,7 @@ test_regions (void)
   }
 
   cs_document_view_set_regions (view, NULL);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (view), ==, 0);
   /* No region left to turn to. */
   gtk_widget_activate_action (GTK_WIDGET (view), "document.next-region", NULL);
@@ -694,7 +635,7 @@ assert_load_fails (CsDocumentView *view,
   gtk_widget_activate_action (GTK_WIDGET (view), "document.next-page", NULL);
   gtk_widget_activate_action (GTK_WIDGET (view), "document.zoom-in", NULL);
   g_assert_cmpuint (cs_document_view_get_page (view), ==, 0);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
 }
 
 static void
@@ -773,9 +714,9 @@ test_page_error (void)
   g_assert_null (cs_document_view_get_error_message (view));
   cs_document_view_get_page_size (view, 2, &width, &height);
   g_assert_cmpfloat (width, ==, 0);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "document.zoom-in", NULL));
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "document.previous-page", NULL));
   wait_for_page (view);
@@ -803,7 +744,7 @@ test_dispose (void)
   view = new_view_window (600, 400, &window);
   cs_document_view_load_file (view, path, sha);
   gtk_window_destroy (window);
-  iterate_for (300);
+  cs_test_iterate_for (300);
 
   /* While rendering. */
   view = new_view_window (600, 400, &window);
@@ -812,7 +753,7 @@ test_dispose (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "document.zoom-in", NULL));
   gtk_widget_activate_action (GTK_WIDGET (view), "document.next-page", NULL);
   gtk_window_destroy (window);
-  iterate_for (300);
+  cs_test_iterate_for (300);
 
   /* Never shown: nothing is rendered, and it goes cleanly. */
   unshown = g_object_ref_sink (cs_document_view_new ());
@@ -821,7 +762,7 @@ test_dispose (void)
   g_assert_cmpint (cs_document_view_get_state (CS_DOCUMENT_VIEW (unshown)), ==, CS_DOCUMENT_VIEW_STATE_READY);
   cs_document_view_load_file (CS_DOCUMENT_VIEW (unshown), path, sha);
   g_object_unref (unshown);
-  iterate_for (300);
+  cs_test_iterate_for (300);
 
   /* A load replaced by another: only the second arrives. */
   view = new_view_window (600, 400, &window);
@@ -830,7 +771,7 @@ test_dispose (void)
   wait_for_load (view);
   g_assert_cmpint (cs_document_view_get_state (view), ==, CS_DOCUMENT_VIEW_STATE_READY);
   g_assert_cmpuint (cs_document_view_get_n_pages (view), ==, 1);
-  iterate_for (200);
+  cs_test_iterate_for (200);
   g_assert_cmpuint (cs_document_view_get_n_pages (view), ==, 1);
   wait_for_page (view);
   gtk_window_destroy (window);
@@ -902,16 +843,16 @@ test_demo_document (void)
   /* Small enough for the whole page: every region of it is drawn. */
   cs_document_view_set_zoom (CS_DOCUMENT_VIEW (view), 0.5);
   wait_for_page (CS_DOCUMENT_VIEW (view));
-  wait_for_frame (view);
+  g_assert_true (cs_test_wait_for_frame (view, 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (CS_DOCUMENT_VIEW (view)), ==, on_first_page);
 
   cs_document_view_set_fit (CS_DOCUMENT_VIEW (view), TRUE);
   wait_for_page (CS_DOCUMENT_VIEW (view));
-  wait_for_frame (view);
+  g_assert_true (cs_test_wait_for_frame (view, 10));
   g_assert_cmpuint (cs_document_view_get_drawn_region_count (CS_DOCUMENT_VIEW (view)), >, 0);
 
   if (linger != NULL)
-    iterate_for (atoi (linger) * 1000);
+    cs_test_iterate_for (atoi (linger) * 1000);
   gtk_window_destroy (GTK_WINDOW (window));
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 }

@@ -12,12 +12,12 @@
 #include <math.h>
 #include <string.h>
 
-#include <cairo-pdf.h>
 #include <glib/gstdio.h>
 
 #include "cs-application.h"
 #include "cs-case-list.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 #include "cs-window.h"
 
 #define QUEUE "evidence"
@@ -36,23 +36,6 @@
 static CsApplication *app;
 
 /* The main loop */
-
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
 
 static gboolean
 count_beat_cb (gpointer data)
@@ -75,104 +58,7 @@ counter_passed (gpointer data)
   return *counter->counter > counter->above;
 }
 
-static void
-count_paint_cb (guint *frames)
-{
-  (*frames)++;
-}
-
-/* Runs the loop until @widget's window has drawn a frame; FALSE when none
- * came within @seconds (the window is frozen). */
-static gboolean
-wait_for_frame (GtkWidget *widget,
-                guint      seconds)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  guint frames = 0;
-  Counter drawn = { &frames, 0 };
-  gulong handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (count_paint_cb), &frames);
-  gboolean done;
-
-  gtk_widget_queue_draw (widget);
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
-  done = wait_for (counter_passed, &drawn, seconds);
-  g_signal_handler_disconnect (clock, handler);
-  return done;
-}
-
-/* With CS_TEST_SCREENSHOT_DIR set, the window as drawn is saved there as
- * NAME.png, to look at the states this test goes through. */
-static void
-save_screenshot (GtkWidget  *window_widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("CS_TEST_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  /* Drawn as it is now: after a frame, with its layout done. */
-  g_assert_true (wait_for_frame (window_widget, 10));
-  width = gtk_widget_get_width (window_widget);
-  height = gtk_widget_get_height (window_widget);
-  paintable = gtk_widget_paintable_new (window_widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window_widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
-
 /* Files and uploads */
-
-static char *
-upload (CsTestServer *server,
-        const char   *model,
-        GBytes       *bytes,
-        const char   *media_type)
-{
-  g_autofree char *path = NULL;
-  char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-  guint status = 0;
-
-  path = g_strdup_printf ("/api/v1/assets/%s", sha);
-  g_bytes_unref (cs_test_http_bytes (server, "PUT", path, model, media_type, bytes, NULL, NULL, &status));
-  g_assert_cmpuint (status, ==, 200);
-  return sha;
-}
-
-static GBytes *
-pixbuf_bytes (GdkPixbuf  *pixbuf,
-              const char *type)
-{
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, type, &error, NULL));
-  g_assert_no_error (error);
-  return g_bytes_new_take (data, len);
-}
-
-static GBytes *
-flat_png (void)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, IMAGE_WIDTH, IMAGE_HEIGHT);
-
-  gdk_pixbuf_fill (pixbuf, IMAGE_RGBA);
-  return pixbuf_bytes (pixbuf, "png");
-}
 
 /* @len random bytes after @prefix (or none). */
 static GBytes *
@@ -206,7 +92,7 @@ truncated_jpeg (void)
         p[1] = (guint8) (y * 255 / 479);
         p[2] = 128;
       }
-  whole = pixbuf_bytes (pixbuf, "jpeg");
+  whole = cs_test_pixbuf_bytes (pixbuf, "jpeg");
   return g_bytes_new_from_bytes (whole, 0, g_bytes_get_size (whole) * 2 / 5);
 }
 
@@ -268,39 +154,6 @@ png_header_claiming (guint32 width,
   append_chunk (png, "IDAT", NULL, 0);
   append_chunk (png, "IEND", NULL, 0);
   return g_byte_array_free_to_bytes (png);
-}
-
-static cairo_status_t
-write_to_array (void                *closure,
-                const unsigned char *data,
-                unsigned int         length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-/* A one-page PDF (A6 landscape) with a heading and a box, made by cairo. */
-static GBytes *
-valid_pdf (void)
-{
-  GByteArray *pdf = g_byte_array_new ();
-  cairo_surface_t *surface = cairo_pdf_surface_create_for_stream (write_to_array, pdf, 420, 298);
-  cairo_t *cr = cairo_create (surface);
-
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, 18);
-  cairo_move_to (cr, 30, 50);
-  cairo_show_text (cr, "Referral letter");
-  cairo_rectangle (cr, 30, 80, 200, 120);
-  cairo_stroke (cr);
-  cairo_show_page (cr);
-  cairo_destroy (cr);
-  cairo_surface_finish (surface);
-  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (surface);
-  g_assert_true (pdf->len > 0 && memcmp (pdf->data, "%PDF", 4) == 0);
-  return g_byte_array_free_to_bytes (pdf);
 }
 
 /* Posts one prediction to the queue; returns the case id. */
@@ -400,7 +253,7 @@ open_window (Fixture *fx,
   gtk_window_set_default_size (GTK_WINDOW (fx->window), 1280, 800);
   g_object_set_data (G_OBJECT (fx->window), "n", GUINT_TO_POINTER (n_cases));
   gtk_window_present (GTK_WINDOW (fx->window));
-  g_assert_true (wait_for (has_n_cases, fx, 30));
+  g_assert_true (cs_test_wait_for (has_n_cases, fx, 30));
 }
 
 static CsCaseView *
@@ -426,7 +279,7 @@ show_case (Fixture    *fx,
   g_assert_true (cs_window_show_case (fx->window, id, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (cs_case_view_get_case_id (case_view (fx)), ==, id);
-  g_assert_true (wait_for (view_settled, case_view (fx), 30));
+  g_assert_true (cs_test_wait_for (view_settled, case_view (fx), 30));
 }
 
 /* What a reviewer reads in the evidence pane, in lower case. */
@@ -502,9 +355,9 @@ assert_evidence_error (Fixture      *fx,
     g_error ("%s: the evidence pane says “%s”, which names none of the expected words", broken->what, words);
 
   /* Not frozen: the heartbeat goes on, and a new frame is drawn. */
-  g_assert_true (wait_for (counter_passed, &beat, 10));
-  g_assert_true (wait_for_frame (GTK_WIDGET (fx->window), 10));
-  save_screenshot (GTK_WIDGET (fx->window), broken->shot);
+  g_assert_true (cs_test_wait_for (counter_passed, &beat, 10));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (fx->window), 10));
+  cs_test_save_screenshot (GTK_WIDGET (fx->window), broken->shot);
 }
 
 static gboolean
@@ -538,7 +391,7 @@ test_broken_evidence (Fixture       *fx,
   g_autoptr(GBytes) jpeg = truncated_jpeg ();
   g_autoptr(GBytes) pdf = noise (2, 3000, "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
   g_autoptr(GBytes) huge = png_header_claiming (100000, 100000);
-  g_autoptr(GBytes) fine = flat_png ();
+  g_autoptr(GBytes) fine = cs_test_png_bytes (IMAGE_WIDTH, IMAGE_HEIGHT, IMAGE_RGBA);
   GBytes *bytes[] = { garbage, jpeg, pdf, huge, fine };
   const char *types[] = { "image/png", "image/jpeg", "application/pdf", "image/png", "image/png" };
   guint beats = 0, heartbeat;
@@ -547,7 +400,7 @@ test_broken_evidence (Fixture       *fx,
     {
       g_autofree char *title = g_strdup_printf ("Broken %u: %s", i, broken[i].what);
 
-      broken[i].sha = upload (fx->server, fx->model, bytes[i], types[i]);
+      broken[i].sha = cs_test_upload (fx->server, fx->model, types[i], bytes[i]);
       broken[i].id = post_asset_case (fx->server, fx->model, i == 2 ? "document" : "image", title,
                                       broken[i].sha, types[i], g_bytes_get_size (bytes[i]), NULL);
     }
@@ -557,7 +410,7 @@ test_broken_evidence (Fixture       *fx,
   heartbeat = g_timeout_add (5, count_beat_cb, &beats);
 
   /* The last one's file arrives, as every claimed case's evidence does. */
-  g_assert_true (wait_for (asset_is_cached, broken[4].sha, 30));
+  g_assert_true (cs_test_wait_for (asset_is_cached, broken[4].sha, 30));
 
   for (guint i = 0; i < 4; i++)
     {
@@ -579,7 +432,7 @@ test_broken_evidence (Fixture       *fx,
       assert_still_decidable (fx, broken[i].id, "The evidence cannot be read.");
     }
 
-  g_assert_true (wait_for (sync_offline, NULL, 30));
+  g_assert_true (cs_test_wait_for (sync_offline, NULL, 30));
   show_case (fx, broken[4].id);
   assert_evidence_error (fx, &broken[4], &beats);
   assert_still_decidable (fx, broken[4].id, "No evidence to look at today.");
@@ -658,31 +511,6 @@ highlighted_at (GtkTextBuffer *buffer,
   return highlighted;
 }
 
-/* The image view as it was last painted, as 0xAARRGGBB pixels. */
-static guint32 *
-render_widget (GtkWidget *widget,
-               int       *width,
-               int       *height)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderNode *node;
-  guint32 *pixels;
-
-  *width = gtk_widget_get_width (widget);
-  *height = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
-  gsk_render_node_unref (node);
-  pixels = g_new (guint32, (gsize) *width * *height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
-  return pixels;
-}
-
 static gboolean
 is_image_grey (guint32 pixel)
 {
@@ -716,10 +544,10 @@ test_subject_kinds (Fixture       *fx,
                     gconstpointer  data)
 {
   const char *text = "Referral: the mole has grown and bled twice this month.";
-  g_autoptr(GBytes) png = flat_png ();
-  g_autoptr(GBytes) pdf = valid_pdf ();
-  g_autofree char *png_sha = upload (fx->server, fx->model, png, "image/png");
-  g_autofree char *pdf_sha = upload (fx->server, fx->model, pdf, "application/pdf");
+  g_autoptr(GBytes) png = cs_test_png_bytes (IMAGE_WIDTH, IMAGE_HEIGHT, IMAGE_RGBA);
+  g_autoptr(GBytes) pdf = cs_test_letter_pdf (TRUE);
+  g_autofree char *png_sha = cs_test_upload (fx->server, fx->model, "image/png", png);
+  g_autofree char *pdf_sha = cs_test_upload (fx->server, fx->model, "application/pdf", pdf);
   g_autofree char *image_id = NULL, *text_id = NULL, *fields_id = NULL, *document_id = NULL;
   g_autofree char *subject = NULL;
 
@@ -755,19 +583,19 @@ test_subject_kinds (Fixture       *fx,
     g_assert_cmpint (width, ==, IMAGE_WIDTH);
     g_assert_cmpint (height, ==, IMAGE_HEIGHT);
 
-    g_assert_true (wait_for_frame (GTK_WIDGET (image), 10));
+    g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (image), 10));
 
     cs_image_view_image_to_view (image, 60, 40, &left, &top);
     cs_image_view_image_to_view (image, 140, 100, &right, &bottom);
     cs_image_view_image_to_view (image, 20, 130, &outside_x, &outside_y);
-    pixels = render_widget (GTK_WIDGET (image), &width, &height);
+    pixels = cs_test_render_pixels (GTK_WIDGET (image), &width, &height);
     /* The image itself, away from the region, is its own grey … */
     g_assert_true (is_image_grey (pixels[(int) outside_y * width + (int) outside_x]));
     /* … and the region's outline is drawn over it on every side. */
     g_assert_true (drawn_over_near (pixels, width, height, left, (top + bottom) / 2, 3));
     g_assert_true (drawn_over_near (pixels, width, height, right, (top + bottom) / 2, 3));
     g_assert_true (drawn_over_near (pixels, width, height, (left + right) / 2, bottom, 3));
-    save_screenshot (GTK_WIDGET (fx->window), "kind-image");
+    cs_test_save_screenshot (GTK_WIDGET (fx->window), "kind-image");
   }
 
   /* A text: the spans are tags over their characters, and nothing else is. */
@@ -789,7 +617,7 @@ test_subject_kinds (Fixture       *fx,
     g_assert_false (highlighted_at (buffer, 28));
     g_assert_false (highlighted_at (buffer, 32));
     g_assert_false (highlighted_at (buffer, 43));
-    save_screenshot (GTK_WIDGET (fx->window), "kind-text");
+    cs_test_save_screenshot (GTK_WIDGET (fx->window), "kind-text");
   }
 
   /* A table: the fields the model weighed are marked, the others not. */
@@ -809,7 +637,7 @@ test_subject_kinds (Fixture       *fx,
     g_assert_true (gtk_widget_has_css_class (value, "attributed"));
     g_assert_true (gtk_widget_has_css_class (country, "attributed"));
     g_assert_false (gtk_widget_has_css_class (channel, "attributed"));
-    save_screenshot (GTK_WIDGET (fx->window), "kind-fields");
+    cs_test_save_screenshot (GTK_WIDGET (fx->window), "kind-fields");
   }
 
   /* A document opens (in whichever page the view draws documents today). */
@@ -817,20 +645,17 @@ test_subject_kinds (Fixture       *fx,
   g_test_message ("document page: %s", cs_case_view_get_evidence_page (case_view (fx)));
   g_assert_cmpstr (cs_case_view_get_evidence_page (case_view (fx)), !=, "message");
   g_assert_nonnull (cs_case_view_get_evidence_page (case_view (fx)));
-  save_screenshot (GTK_WIDGET (fx->window), "kind-document");
+  cs_test_save_screenshot (GTK_WIDGET (fx->window), "kind-document");
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
-  app = cs_application_new ();
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  app = cs_test_application_new ();
   g_test_add ("/evidence/broken", Fixture, NULL, fixture_set_up, test_broken_evidence, fixture_tear_down);
   g_test_add ("/evidence/subject-kinds", Fixture, NULL, fixture_set_up, test_subject_kinds, fixture_tear_down);
   status = g_test_run ();

@@ -19,6 +19,7 @@
 #include "cs-attribution-chart.h"
 #include "cs-explanation-panel.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 
 #define NBSP "\302\240"
 
@@ -110,46 +111,6 @@ make_attributed_case (const double *weights,
 
 /* The main loop and widgets */
 
-static void
-iterate_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until a frame has been painted after now. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  gtk_widget_queue_draw (widget);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  while (!painted && g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  g_signal_handler_disconnect (clock, id);
-  g_assert_true (painted);
-}
-
 /* The panel in a window of its own, on screen. */
 static CsExplanationPanel *
 new_panel_window (GtkWindow **window_out)
@@ -165,7 +126,7 @@ new_panel_window (GtkWindow **window_out)
   gtk_widget_set_margin_bottom (panel, 18);
   gtk_window_set_child (GTK_WINDOW (window), panel);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frame (window);
+  g_assert_true (cs_test_wait_for_frame (window, 10));
 
   *window_out = GTK_WINDOW (window);
   return CS_EXPLANATION_PANEL (panel);
@@ -253,25 +214,6 @@ pixels_free (Pixels *pixels)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pixels, pixels_free)
-
-/* The widget as it is on screen, through the window's own renderer. */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
 
 static Pixels *
 download (GdkTexture *texture)
@@ -459,7 +401,7 @@ test_answer (void)
   cs_explanation_panel_set_case (panel, kase);
   g_assert_true (cs_explanation_panel_get_case (panel) == kase);
   g_assert_true (cs_explanation_panel_get_revealed (panel));
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
 
   g_assert_cmpstr (part_text (panel, "predicted_label"), ==, "melanoma");
   g_assert_cmpstr (part_text (panel, "confidence_label"), ==, "52" NBSP "%");
@@ -551,7 +493,7 @@ test_revealed (void)
   g_assert_cmpuint (notified, ==, 1);
   cs_explanation_panel_set_revealed (panel, FALSE);
   g_assert_cmpuint (notified, ==, 1);
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
 
   for (guint i = 0; i < G_N_ELEMENTS (answer_parts); i++)
     g_assert_false (shown (panel, answer_parts[i]));
@@ -575,7 +517,7 @@ test_revealed (void)
 
   cs_explanation_panel_set_revealed (panel, TRUE);
   g_assert_cmpuint (notified, ==, 2);
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
   for (guint i = 0; i < G_N_ELEMENTS (answer_parts); i++)
     g_assert_true (shown (panel, answer_parts[i]));
   for (guint i = 0; i < G_N_ELEMENTS (kept_parts); i++)
@@ -607,12 +549,12 @@ test_sparse_case (void)
   g_assert_false (gtk_widget_get_visible (part (panel, "context_section")));
 
   cs_explanation_panel_set_case (panel, full);
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
   full_height = panel_height (panel);
 
   cs_explanation_panel_set_case (panel, bare);
   g_assert_cmpuint (notified, ==, 2);
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
   g_assert_true (shown (panel, "predicted_label"));
   g_assert_cmpstr (part_text (panel, "predicted_label"), ==, "nevus");
   g_assert_cmpstr (part_text (panel, "confidence_label"), ==, "70" NBSP "%");
@@ -758,9 +700,9 @@ test_chart_drawing (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 480, -1);
   gtk_window_set_child (GTK_WINDOW (window), chart);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frame (window);
+  g_assert_true (cs_test_wait_for_frame (window, 10));
 
-  texture = render_widget (chart);
+  texture = cs_test_render_widget (chart);
   pixels = download (texture);
   row = pixels->height / 2;
   g_assert_cmpint (row, >, 0);
@@ -859,8 +801,8 @@ render_to_png (GtkWidget  *window,
   g_autofree char *path = g_build_filename (dir, name, NULL);
   GStatBuf st;
 
-  wait_for_frame (window);
-  texture = render_widget (window);
+  g_assert_true (cs_test_wait_for_frame (window, 10));
+  texture = cs_test_render_widget (window);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 1000);
@@ -952,10 +894,10 @@ test_demo_cases (void)
   g_assert_cmpfloat (mean_luminance (dark), <, 0.3);
 
   if (g_getenv ("CS_EXPLANATION_LINGER") != NULL)
-    iterate_for (atoi (g_getenv ("CS_EXPLANATION_LINGER")) * 1000);
+    cs_test_iterate_for (atoi (g_getenv ("CS_EXPLANATION_LINGER")) * 1000);
   if (tmp != NULL)
     {
-      iterate_for (10);
+      cs_test_iterate_for (10);
       cs_test_remove_tree (tmp);
     }
   gtk_window_destroy (window);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cs-test-json.h"
 #include "cs-test-server.h"
 #include "csd-autonomy.h"
 #include "csd-cohorts.h"
@@ -112,101 +113,6 @@ fixture_figures (guint n_rows)
   return figures;
 }
 
-/* JSON access: at (node, "points.36.ci95.0") */
-
-static JsonNode *
-at (JsonNode   *node,
-    const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-
-  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
-    {
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        node = json_object_get_member (json_node_get_object (node), parts[i]);
-      else if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *arr = json_node_get_array (node);
-          guint64 index;
-
-          if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &index, NULL) ||
-              index >= json_array_get_length (arr))
-            return NULL;
-          node = json_array_get_element (arr, (guint) index);
-        }
-      else
-        return NULL;
-    }
-  return node;
-}
-
-static const char *
-s_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-static double
-d_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
-    g_error ("no number at %s", path);
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return (double) json_node_get_int (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_DOUBLE);
-  return json_node_get_double (n);
-}
-
-static gint64
-i_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_INT64);
-  return json_node_get_int (n);
-}
-
-static gboolean
-b_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_BOOLEAN);
-  return json_node_get_boolean (n);
-}
-
-static gboolean
-null_at (JsonNode   *node,
-         const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  return n != NULL && JSON_NODE_HOLDS_NULL (n);
-}
-
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
 /* The expected figures, worked out by hand */
 
 /* The 95 % Wilson interval, z = 1.959963984540054, z² = 3.841458821:
@@ -263,17 +169,17 @@ point_index (double threshold)
 static void
 check_autonomy_json (JsonNode *report)
 {
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (report, "points"))), ==, 50);
-  g_assert_cmpfloat_with_epsilon (d_at (report, "target_error"), 0.2, EPS);
-  g_assert_cmpstr (s_at (report, "target_error_from"), ==, "policy");
-  g_assert_cmpint (i_at (report, "with_truth"), ==, 38);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (report, "points"))), ==, 50);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, "target_error"), 0.2, EPS);
+  g_assert_cmpstr (cs_test_json_string (report, "target_error_from"), ==, "policy");
+  g_assert_cmpint (cs_test_json_int (report, "with_truth"), ==, 38);
 
   /* Every threshold in order, each one hundredth apart. */
   for (guint i = 0; i < 50; i++)
     {
       g_autofree char *path = g_strdup_printf ("points.%u.threshold", i);
 
-      g_assert_cmpfloat_with_epsilon (d_at (report, path), (50 + i) / 100.0, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, path), (50 + i) / 100.0, EPS);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (expected_points); i++)
@@ -291,25 +197,25 @@ check_autonomy_json (JsonNode *report)
       g_autofree char *left_out = g_strconcat (p, "left_out", NULL);
       g_autofree char *with_truth = g_strconcat (p, "with_truth", NULL);
 
-      g_assert_cmpfloat_with_epsilon (d_at (report, threshold), e->threshold, EPS);
-      g_assert_cmpfloat_with_epsilon (d_at (report, intervention), e->below / 38.0, EPS);
-      g_assert_cmpfloat_with_epsilon (d_at (report, model), 30.0 / 38.0, EPS);
-      g_assert_cmpfloat_with_epsilon (d_at (report, final), (double) e->final_correct / e->n, EPS);
-      g_assert_cmpint (i_at (report, n), ==, e->n);
-      g_assert_cmpfloat_with_epsilon (d_at (report, lo), e->lo, EPS);
-      g_assert_cmpfloat_with_epsilon (d_at (report, hi), e->hi, EPS);
-      g_assert_cmpint (i_at (report, left_out), ==, e->left_out);
-      g_assert_cmpint (i_at (report, with_truth), ==, 38);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, threshold), e->threshold, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, intervention), e->below / 38.0, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, model), 30.0 / 38.0, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, final), (double) e->final_correct / e->n, EPS);
+      g_assert_cmpint (cs_test_json_int (report, n), ==, e->n);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, lo), e->lo, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, hi), e->hi, EPS);
+      g_assert_cmpint (cs_test_json_int (report, left_out), ==, e->left_out);
+      g_assert_cmpint (cs_test_json_int (report, with_truth), ==, 38);
     }
 
   /* The interval of the intervention rate at 0.50: 0 of 38 gives [0, z²/(n + z²)]
    * = [0, 3.841459 / 41.841459] = [0, 0.0918099]. */
-  g_assert_cmpfloat_with_epsilon (d_at (report, "points.0.intervention_ci95.0"), 0.0, EPS);
-  g_assert_cmpfloat_with_epsilon (d_at (report, "points.0.intervention_ci95.1"), 0.091809868225583957, EPS);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, "points.0.intervention_ci95.0"), 0.0, EPS);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, "points.0.intervention_ci95.1"), 0.091809868225583957, EPS);
 
-  g_assert_cmpfloat_with_epsilon (d_at (report, "recommended_threshold"), 0.86, EPS);
-  g_assert_nonnull (strstr (s_at (report, "reason"), "At 0.86"));
-  g_assert_nonnull (strstr (s_at (report, "note"), "left out"));
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (report, "recommended_threshold"), 0.86, EPS);
+  g_assert_nonnull (strstr (cs_test_json_string (report, "reason"), "At 0.86"));
+  g_assert_nonnull (strstr (cs_test_json_string (report, "note"), "left out"));
 }
 
 /* Cohorts by site (fairness_threshold 0.10; the queue's model error 8/38 =
@@ -343,10 +249,10 @@ static const ExpectedCohort expected_cohorts[] = {
 static void
 check_cohorts_json (JsonNode *m)
 {
-  g_assert_cmpstr (s_at (m, "by"), ==, "site");
-  g_assert_nonnull (strstr (s_at (m, "flag_rule"), "0.1"));
-  g_assert_nonnull (strstr (s_at (m, "flag_rule"), "fairness_threshold"));
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (m, "cohorts"))), ==, 4);
+  g_assert_cmpstr (cs_test_json_string (m, "by"), ==, "site");
+  g_assert_nonnull (strstr (cs_test_json_string (m, "flag_rule"), "0.1"));
+  g_assert_nonnull (strstr (cs_test_json_string (m, "flag_rule"), "fairness_threshold"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (m, "cohorts"))), ==, 4);
 
   for (guint i = 0; i < G_N_ELEMENTS (expected_cohorts); i++)
     {
@@ -364,18 +270,18 @@ check_cohorts_json (JsonNode *m)
       g_autofree char *flagged = g_strconcat (p, "flagged", NULL);
 
       if (e->value != NULL)
-        g_assert_cmpstr (s_at (m, value), ==, e->value);
+        g_assert_cmpstr (cs_test_json_string (m, value), ==, e->value);
       else
-        g_assert_true (null_at (m, value));
-      g_assert_cmpint (i_at (m, n), ==, e->n);
-      g_assert_cmpint (i_at (m, escalated), ==, e->escalated);
-      g_assert_cmpfloat_with_epsilon (d_at (m, intervention), e->intervention, EPS);
-      g_assert_cmpint (i_at (m, decided), ==, e->decided);
-      g_assert_cmpfloat_with_epsilon (d_at (m, override_rate), e->override_rate, EPS);
-      g_assert_cmpfloat_with_epsilon (d_at (m, model), e->model, EPS);
-      g_assert_cmpfloat_with_epsilon (d_at (m, final), e->final, EPS);
-      g_assert_cmpint (i_at (m, with_truth), ==, e->with_truth);
-      g_assert_cmpint (b_at (m, flagged), ==, e->flagged);
+        g_assert_true (cs_test_json_is_null (m, value));
+      g_assert_cmpint (cs_test_json_int (m, n), ==, e->n);
+      g_assert_cmpint (cs_test_json_int (m, escalated), ==, e->escalated);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, intervention), e->intervention, EPS);
+      g_assert_cmpint (cs_test_json_int (m, decided), ==, e->decided);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, override_rate), e->override_rate, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, model), e->model, EPS);
+      g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, final), e->final, EPS);
+      g_assert_cmpint (cs_test_json_int (m, with_truth), ==, e->with_truth);
+      g_assert_cmpint (cs_test_json_bool (m, flagged), ==, e->flagged);
     }
 }
 
@@ -420,8 +326,8 @@ test_autonomy_figures (void)
   g_assert_false (strict->target_given);
   g_assert_cmpfloat (strict->target_error, ==, CSD_AUTONOMY_DEFAULT_TARGET);
   g_assert_cmpint (strict->recommended, ==, -1);
-  g_assert_true (null_at (strict_node, "recommended_threshold"));
-  g_assert_cmpstr (s_at (strict_node, "target_error_from"), ==, "default");
+  g_assert_true (cs_test_json_is_null (strict_node, "recommended_threshold"));
+  g_assert_cmpstr (cs_test_json_string (strict_node, "target_error_from"), ==, "default");
   g_assert_nonnull (strstr (strict->reason, "No threshold"));
   g_assert_nonnull (strstr (strict->reason, "0.86"));
   g_assert_nonnull (strstr (strict->reason, "0.167"));
@@ -433,11 +339,11 @@ test_autonomy_figures (void)
   g_assert_nonnull (strstr (small->reason, "Too few"));
 
   /* Nothing at all: null rates, never a division by zero. */
-  g_assert_true (null_at (empty_node, "points.0.intervention_rate"));
-  g_assert_true (null_at (empty_node, "points.0.final_accuracy"));
-  g_assert_true (null_at (empty_node, "points.0.ci95"));
-  g_assert_true (null_at (empty_node, "recommended_threshold"));
-  g_assert_nonnull (strstr (s_at (empty_node, "reason"), "Too few"));
+  g_assert_true (cs_test_json_is_null (empty_node, "points.0.intervention_rate"));
+  g_assert_true (cs_test_json_is_null (empty_node, "points.0.final_accuracy"));
+  g_assert_true (cs_test_json_is_null (empty_node, "points.0.ci95"));
+  g_assert_true (cs_test_json_is_null (empty_node, "recommended_threshold"));
+  g_assert_nonnull (strstr (cs_test_json_string (empty_node, "reason"), "Too few"));
 }
 
 static void
@@ -445,7 +351,7 @@ test_cohort_figures (void)
 {
   g_autoptr(GPtrArray) figures = fixture_figures (G_N_ELEMENTS (rows));
   g_autoptr(CsQueue) queue = NULL;
-  g_autoptr(JsonNode) queue_json = parse (AQ_QUEUE);
+  g_autoptr(JsonNode) queue_json = cs_test_json_parse (AQ_QUEUE);
   g_autoptr(JsonObject) obj = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GPtrArray) cohorts = NULL;
@@ -522,14 +428,14 @@ fixture_set_up (Fixture       *f,
       g_autofree char *id = g_strdup_printf ("results.%u.id", i);
       g_autofree char *routed = g_strdup_printf ("results.%u.routed", i);
 
-      f->ids[i] = g_strdup (s_at (answer, id));
+      f->ids[i] = g_strdup (cs_test_json_string (answer, id));
       g_assert_nonnull (f->ids[i]);
-      g_assert_cmpstr (s_at (answer, routed), ==, rows[i].confidence < 0.80 ? "escalated" : "automated");
+      g_assert_cmpstr (cs_test_json_string (answer, routed), ==, rows[i].confidence < 0.80 ? "escalated" : "automated");
     }
 
   claimed = cs_test_http_expect (f->server, "POST", "/api/v1/claims", f->r1,
                                  "{\"queue\": \"aq\", \"count\": 50}", SOUP_STATUS_OK);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (claimed, "claimed"))), ==, 14);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (claimed, "claimed"))), ==, 14);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
@@ -548,7 +454,7 @@ fixture_set_up (Fixture       *f,
                               "%s{\"id\": \"d-%s\", \"case_id\": \"%s\", \"case_version\": %" G_GINT64_FORMAT ","
                               " \"action\": \"%s\", \"label\": %s, \"rationale\": \"%s\", \"reviewer\": \"r1\","
                               " \"decided_at\": \"2026-01-01T00:10:00Z\", \"duration_ms\": 1500}",
-                              n_decisions++ ? ", " : "", row->name, f->ids[i], i_at (kase, "version"),
+                              n_decisions++ ? ", " : "", row->name, f->ids[i], cs_test_json_int (kase, "version"),
                               row->human, g_str_equal (row->human, "override") ? "\"b\"" : "null", rationale);
     }
   g_string_append (decisions, "]}");
@@ -557,7 +463,7 @@ fixture_set_up (Fixture       *f,
     {
       g_autofree char *status = g_strdup_printf ("results.%u.status", i);
 
-      g_assert_cmpstr (s_at (results, status), ==, "accepted");
+      g_assert_cmpstr (cs_test_json_string (results, status), ==, "accepted");
     }
 }
 
@@ -582,8 +488,8 @@ expect_error (Fixture    *f,
 {
   g_autoptr(JsonNode) answer = cs_test_http_expect (f->server, "GET", path, token, NULL, status);
 
-  g_assert_cmpstr (s_at (answer, "error.code"), ==, code);
-  g_assert_nonnull (s_at (answer, "error.message"));
+  g_assert_cmpstr (cs_test_json_string (answer, "error.code"), ==, code);
+  g_assert_nonnull (cs_test_json_string (answer, "error.message"));
 }
 
 static void
@@ -605,24 +511,24 @@ test_cohorts_over_http (Fixture       *f,
   g_autofree char *err = NULL;
 
   /* The queue's own figures are still there, and the same. */
-  g_assert_cmpint (i_at (m, "predictions"), ==, 40);
-  g_assert_cmpint (i_at (m, "escalated"), ==, 14);
-  g_assert_cmpint (i_at (m, "accuracy.with_truth"), ==, 38);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.model"), 30.0 / 38.0, EPS);
-  g_assert_null (at (plain, "cohorts"));
+  g_assert_cmpint (cs_test_json_int (m, "predictions"), ==, 40);
+  g_assert_cmpint (cs_test_json_int (m, "escalated"), ==, 14);
+  g_assert_cmpint (cs_test_json_int (m, "accuracy.with_truth"), ==, 38);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "accuracy.model"), 30.0 / 38.0, EPS);
+  g_assert_null (cs_test_json_at (plain, "cohorts"));
   check_cohorts_json (m);
 
   /* One cohort per case ("row" differs for all but A's twenty); a field no case
    * has makes one cohort of value null holding every case. */
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (by_row, "cohorts"))), ==, 21);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (by_nothing, "cohorts"))), ==, 1);
-  g_assert_true (null_at (by_nothing, "cohorts.0.value"));
-  g_assert_cmpint (i_at (by_nothing, "cohorts.0.n"), ==, 40);
-  g_assert_false (b_at (by_nothing, "cohorts.0.flagged"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (by_row, "cohorts"))), ==, 21);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (by_nothing, "cohorts"))), ==, 1);
+  g_assert_true (cs_test_json_is_null (by_nothing, "cohorts.0.value"));
+  g_assert_cmpint (cs_test_json_int (by_nothing, "cohorts.0.n"), ==, 40);
+  g_assert_false (cs_test_json_bool (by_nothing, "cohorts.0.flagged"));
 
   /* A queue with no cases; no fairness_threshold: the default, said so. */
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (empty, "cohorts"))), ==, 0);
-  g_assert_nonnull (strstr (s_at (empty, "flag_rule"), "not set"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (empty, "cohorts"))), ==, 0);
+  g_assert_nonnull (strstr (cs_test_json_string (empty, "flag_rule"), "not set"));
 
   /* Refused: by without a queue, an unknown queue, a reviewer's token. */
   expect_error (f, "/api/v1/metrics?by=site", f->admin, SOUP_STATUS_BAD_REQUEST, "malformed");
@@ -631,7 +537,7 @@ test_cohorts_over_http (Fixture       *f,
 
   /* The command line prints the same. */
   g_assert_cmpint (cs_test_server_run (f->server, &out, NULL, "metrics", "--queue", "aq", "--by", "site", NULL), ==, 0);
-  cli = parse (out);
+  cli = cs_test_json_parse (out);
   check_cohorts_json (cli);
   g_assert_cmpint (cs_test_server_run (f->server, NULL, &err, "metrics", "--by", "site", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "--by needs --queue"));
@@ -650,14 +556,14 @@ test_autonomy_over_http (Fixture       *f,
   g_autofree char *table = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpstr (s_at (report, "queue"), ==, "aq");
+  g_assert_cmpstr (cs_test_json_string (report, "queue"), ==, "aq");
   check_autonomy_json (report);
 
   /* No truth at all: nothing to recommend, and why. */
-  g_assert_cmpint (i_at (empty, "with_truth"), ==, 0);
-  g_assert_true (null_at (empty, "recommended_threshold"));
-  g_assert_nonnull (strstr (s_at (empty, "reason"), "Too few"));
-  g_assert_cmpfloat_with_epsilon (d_at (empty, "target_error"), CSD_AUTONOMY_DEFAULT_TARGET, EPS);
+  g_assert_cmpint (cs_test_json_int (empty, "with_truth"), ==, 0);
+  g_assert_true (cs_test_json_is_null (empty, "recommended_threshold"));
+  g_assert_nonnull (strstr (cs_test_json_string (empty, "reason"), "Too few"));
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (empty, "target_error"), CSD_AUTONOMY_DEFAULT_TARGET, EPS);
 
   expect_error (f, "/api/v1/queues/nowhere/autonomy", f->admin, SOUP_STATUS_NOT_FOUND, "not_found");
   expect_error (f, "/api/v1/queues/aq/autonomy", f->r1, SOUP_STATUS_FORBIDDEN, "forbidden");
@@ -665,7 +571,7 @@ test_autonomy_over_http (Fixture       *f,
 
   /* The command line: the same JSON, and a table. */
   g_assert_cmpint (cs_test_server_run (f->server, &out, NULL, "autonomy", "--queue", "aq", "--json", NULL), ==, 0);
-  cli = parse (out);
+  cli = cs_test_json_parse (out);
   check_autonomy_json (cli);
   g_assert_cmpint (cs_test_server_run (f->server, &table, NULL, "autonomy", "--queue", "aq", NULL), ==, 0);
   g_assert_nonnull (strstr (table, "Recommended threshold: 0.86"));
@@ -811,17 +717,17 @@ test_export_csv (Fixture       *f,
   lines = g_strsplit (g_strstrip (jsonl), "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 26 + 11);
   {
-    g_autoptr(JsonNode) first = parse (lines[0]);
+    g_autoptr(JsonNode) first = cs_test_json_parse (lines[0]);
 
-    g_assert_cmpstr (s_at (first, "truth"), ==, "a");
+    g_assert_cmpstr (cs_test_json_string (first, "truth"), ==, "a");
   }
 
   /* --since: only what follows the cursor, under a header again. */
   {
-    g_autoptr(JsonNode) line = parse (lines[30]);
+    g_autoptr(JsonNode) line = cs_test_json_parse (lines[30]);
 
     g_assert_cmpint (cs_test_server_run (f->server, &tail, NULL, "export", "--format", "csv",
-                                         "--since", s_at (line, "cursor"), NULL), ==, 0);
+                                         "--since", cs_test_json_string (line, "cursor"), NULL), ==, 0);
   }
   tail_records = read_csv (tail);
   g_assert_cmpuint (tail_records->len, ==, 1 + 6);
@@ -870,7 +776,7 @@ test_export_csv_oversight (Fixture       *f,
                                 " \"model\": {\"name\": \"m1\", \"version\": \"1\"},"
                                 " \"prediction\": {\"label\": \"a\", \"confidence\": 0.5}, \"truth\": \"b\"}",
                                 SOUP_STATUS_OK);
-  id = s_at (answer, "id");
+  id = cs_test_json_string (answer, "id");
   path = g_strdup_printf ("/api/v1/cases/%s", id);
 
   claimed = cs_test_http_expect (f->server, "POST", "/api/v1/claims", f->r1, "{\"queue\": \"bq\", \"count\": 5}",
@@ -880,9 +786,9 @@ test_export_csv_oversight (Fixture       *f,
                           " \"action\": \"override\", \"label\": \"b\", \"initial_label\": \"b\","
                           " \"rationale\": \"Plainly b\", \"reviewer\": \"r1\","
                           " \"decided_at\": \"2026-01-01T00:10:00Z\", \"duration_ms\": 900}]}",
-                          id, i_at (kase, "version"));
+                          id, cs_test_json_int (kase, "version"));
   first = cs_test_http_expect (f->server, "POST", "/api/v1/decisions", f->r1, body, SOUP_STATUS_OK);
-  g_assert_cmpstr (s_at (first, "results.0.status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (first, "results.0.status"), ==, "accepted");
 
   g_clear_pointer (&claimed, json_node_unref);
   g_clear_pointer (&kase, json_node_unref);
@@ -890,13 +796,13 @@ test_export_csv_oversight (Fixture       *f,
   claimed = cs_test_http_expect (f->server, "POST", "/api/v1/claims", r2, "{\"queue\": \"bq\", \"count\": 5}",
                                  SOUP_STATUS_OK);
   kase = cs_test_http_expect (f->server, "GET", path, f->admin, NULL, SOUP_STATUS_OK);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "pending_second");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "pending_second");
   body = g_strdup_printf ("{\"decisions\": [{\"id\": \"bq-2\", \"case_id\": \"%s\", \"case_version\": %" G_GINT64_FORMAT ","
                           " \"countersigns\": \"bq-1\", \"action\": \"agree\", \"label\": null, \"rationale\": \"\","
                           " \"reviewer\": \"r2\", \"decided_at\": \"2026-01-01T00:20:00Z\", \"duration_ms\": 400}]}",
-                          id, i_at (kase, "version"));
+                          id, cs_test_json_int (kase, "version"));
   second = cs_test_http_expect (f->server, "POST", "/api/v1/decisions", r2, body, SOUP_STATUS_OK);
-  g_assert_cmpstr (s_at (second, "results.0.status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (second, "results.0.status"), ==, "accepted");
 
   g_assert_cmpint (cs_test_server_run (f->server, &out, NULL, "export", "--format", "csv", NULL), ==, 0);
   records = read_csv (out);

@@ -22,7 +22,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <cairo-pdf.h>
 #include <gdk/x11/gdkx.h>
 
 #include "cs-application.h"
@@ -31,6 +30,7 @@
 #include "cs-explanation-panel.h"
 #include "cs-heatmap-controls.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 #include "cs-window.h"
 
 #define BLIND_QUEUE "derm"
@@ -53,130 +53,9 @@
 static CsApplication *app;
 static CsWindow *window;
 
-/* The main loop */
-
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-count_frame_cb (guint *frames)
-{
-  (*frames)++;
-}
-
-static gboolean
-counted (gpointer data)
-{
-  return *(guint *) data > 0;
-}
-
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  guint frames = 0;
-  gulong handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (count_frame_cb), &frames);
-
-  gtk_widget_queue_draw (widget);
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
-  g_assert_true (wait_for (counted, &frames, 10));
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static void
-drain_events (GtkWidget *widget)
-{
-  gdk_display_sync (gtk_widget_get_display (widget));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  wait_for_frame (widget);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* With CS_TEST_SCREENSHOT_DIR set, the window as drawn is saved there as NAME.png. */
-static void
-save_screenshot (const char *name)
-{
-  const char *dir = g_getenv ("CS_TEST_SCREENSHOT_DIR");
-  GtkWidget *widget = GTK_WIDGET (window);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
-
 /* Keys (see test-ui-review.c for why xdotool) */
 
-static void
-xdotool_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &error);
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
-static void
-xdotool (const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean done = FALSE;
-
-  g_ptr_array_add (argv, (char *) "xdotool");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
-  if (process == NULL)
-    g_error ("The keys are typed with xdotool (tools/deps-debian.txt): %s", error->message);
-  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-  drain_events (GTK_WIDGET (window));
-}
-
-#define press(...) xdotool ((const char * const[]) { "key", "--delay", "25", __VA_ARGS__, NULL })
+#define press(...) cs_test_press (GTK_WIDGET (window), __VA_ARGS__)
 
 static gboolean
 window_is_active (gpointer data)
@@ -193,8 +72,8 @@ focus_window (void)
 
   g_assert_true (GDK_IS_X11_DISPLAY (gdk_display_get_default ()));
   xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))));
-  xdotool ((const char * const[]) { "windowfocus", "--sync", xid, NULL });
-  g_assert_true (wait_for (window_is_active, window, 10));
+  cs_test_xdotool (GTK_WIDGET (window), (const char * const[]) { "windowfocus", "--sync", xid, NULL });
+  g_assert_true (cs_test_wait_for (window_is_active, window, 10));
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
 }
 
@@ -261,8 +140,8 @@ show (const char *case_id)
   g_assert_true (cs_window_show_case (window, case_id, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (cs_case_view_get_case_id (view ()), ==, case_id);
-  g_assert_true (wait_for (view_settled, NULL, 20));
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for (view_settled, NULL, 20));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
 }
 
 static void
@@ -274,16 +153,6 @@ collect (GtkWidget *widget,
     g_ptr_array_add (found, widget);
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     collect (child, type, found);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect (root, type, found);
-  return found->len > 0 ? g_ptr_array_index (found, 0) : NULL;
 }
 
 /* The text of every label a reviewer can see under @root, one a line. */
@@ -324,7 +193,7 @@ page_rendered (gpointer data)
 static gboolean
 drawable (GType type)
 {
-  GtkWidget *widget = find_widget (GTK_WIDGET (view ()), type);
+  GtkWidget *widget = cs_test_find_widget (GTK_WIDGET (view ()), type);
 
   g_assert_nonnull (widget);
   return gtk_widget_is_drawable (widget);
@@ -368,26 +237,11 @@ image_view_pixel (double x,
                   double y)
 {
   GtkWidget *widget = GTK_WIDGET (cs_case_view_get_image_view (view ()));
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
   g_autofree guint32 *pixels = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
   int width, height;
 
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  pixels = g_new (guint32, (gsize) width * height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) width * 4);
+  g_assert_true (cs_test_wait_for_frame (widget, 10));
+  pixels = cs_test_render_pixels (widget, &width, &height);
   g_assert_true (x >= 0 && x < width && y >= 0 && y < height);
   return pixels[(gsize) floor (y) * width + (gsize) floor (x)] & 0xffffff;
 }
@@ -415,64 +269,6 @@ near_colour (guint32 pixel,
 }
 
 /* Evidence and cases */
-
-static char *
-upload (CsTestServer *server,
-        const char   *model,
-        const char   *media_type,
-        GBytes       *bytes)
-{
-  g_autofree char *path = NULL;
-  char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-  guint status = 0;
-
-  path = g_strdup_printf ("/api/v1/assets/%s", sha);
-  g_bytes_unref (cs_test_http_bytes (server, "PUT", path, model, media_type, bytes, NULL, NULL, &status));
-  g_assert_cmpuint (status / 100, ==, 2);
-  return sha;
-}
-
-static GBytes *
-png_bytes (void)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 160, 120);
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  gdk_pixbuf_fill (pixbuf, (IMAGE_RGB << 8) | 0xff);
-  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "png", &error, NULL));
-  return g_bytes_new_take (data, len);
-}
-
-static cairo_status_t
-write_to_array (void                *closure,
-                const unsigned char *data,
-                unsigned int         length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static GBytes *
-pdf_bytes (void)
-{
-  GByteArray *pdf = g_byte_array_new ();
-  cairo_surface_t *surface = cairo_pdf_surface_create_for_stream (write_to_array, pdf, 420, 298);
-  cairo_t *cr = cairo_create (surface);
-
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, 18);
-  cairo_move_to (cr, 30, 50);
-  cairo_show_text (cr, "Referral letter");
-  cairo_show_page (cr);
-  cairo_destroy (cr);
-  cairo_surface_finish (surface);
-  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (surface);
-  return g_byte_array_free_to_bytes (pdf);
-}
 
 static char *
 post_case (CsTestServer *server,
@@ -530,7 +326,7 @@ export_outcomes (CsTestServer *server,
 static void
 assert_hidden (CsSubjectKind kind)
 {
-  CsExplanationPanel *explanation = CS_EXPLANATION_PANEL (find_widget (GTK_WIDGET (view ()), CS_TYPE_EXPLANATION_PANEL));
+  CsExplanationPanel *explanation = CS_EXPLANATION_PANEL (cs_test_find_widget (GTK_WIDGET (view ()), CS_TYPE_EXPLANATION_PANEL));
   g_autofree char *text = drawn_text (GTK_WIDGET (explanation));
   g_autofree char *percent = cs_explanation_format_percent (0.52);
 
@@ -560,8 +356,8 @@ assert_hidden (CsSubjectKind kind)
       break;
     case CS_SUBJECT_DOCUMENT:
       g_assert_cmpstr (cs_case_view_get_evidence_page (view ()), ==, "document");
-      g_assert_true (wait_for (page_rendered, NULL, 20));
-      wait_for_frame (GTK_WIDGET (window));
+      g_assert_true (cs_test_wait_for (page_rendered, NULL, 20));
+      g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
       g_assert_cmpuint (cs_document_view_get_drawn_region_count (cs_case_view_get_document_view (view ())), ==, 0);
       break;
     case CS_SUBJECT_TEXT:
@@ -581,12 +377,12 @@ static void
 assert_revealed (CsSubjectKind kind,
                  const char   *initial)
 {
-  CsExplanationPanel *explanation = CS_EXPLANATION_PANEL (find_widget (GTK_WIDGET (view ()), CS_TYPE_EXPLANATION_PANEL));
+  CsExplanationPanel *explanation = CS_EXPLANATION_PANEL (cs_test_find_widget (GTK_WIDGET (view ()), CS_TYPE_EXPLANATION_PANEL));
   g_autofree char *text = NULL;
   g_autofree char *judgement = g_strdup_printf ("Your first judgement: %s", initial);
   g_autofree char *percent = cs_explanation_format_percent (0.52);
 
-  wait_for_frame (GTK_WIDGET (window));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (window), 10));
   text = drawn_text (GTK_WIDGET (explanation));
   g_assert_true (cs_case_view_get_revealed (view ()));
   g_assert_true (cs_explanation_panel_get_revealed (explanation));
@@ -665,10 +461,10 @@ test_blind_first (void)
   g_autofree char *reviewer = cs_test_server_create_token (server, "r-17", "reviewer", BLIND_QUEUE, "Dr. A. Rivera");
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("cs-oversight-ui-XXXXXX", &error);
-  g_autoptr(GBytes) png = png_bytes ();
-  g_autoptr(GBytes) pdf = pdf_bytes ();
-  g_autofree char *png_sha = upload (server, model, "image/png", png);
-  g_autofree char *pdf_sha = upload (server, model, "application/pdf", pdf);
+  g_autoptr(GBytes) png = cs_test_png_bytes (160, 120, (IMAGE_RGB << 8) | 0xff);
+  g_autoptr(GBytes) pdf = cs_test_letter_pdf (FALSE);
+  g_autofree char *png_sha = cs_test_upload (server, model, "image/png", png);
+  g_autofree char *pdf_sha = cs_test_upload (server, model, "application/pdf", pdf);
   g_autofree char *image_id = NULL, *document_id = NULL, *text_id = NULL, *fields_id = NULL;
   g_autofree char *subject = NULL;
   CsStore *store;
@@ -709,7 +505,7 @@ test_blind_first (void)
   sync = cs_application_get_sync (app);
 
   window = open_window ();
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (4), 30));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (4), 30));
   focus_window ();
   /* Side by side, so that the number of panes tells whether a heatmap is given. */
   cs_image_view_set_side_by_side (cs_case_view_get_image_view (view ()), TRUE);
@@ -731,7 +527,7 @@ test_blind_first (void)
   assert_hidden (CS_SUBJECT_DOCUMENT);
   show (image_id);
   assert_hidden (CS_SUBJECT_IMAGE);
-  save_screenshot ("oversight-blind-before");
+  cs_test_save_screenshot (GTK_WIDGET (window), "oversight-blind-before");
 
   /* No decision before the judgement: not by the keys, not by the button. */
   press ("a", "o", "ctrl+Return");
@@ -747,7 +543,7 @@ test_blind_first (void)
   /* Key 2: "nevus" is the reviewer's own judgement, kept and audited, and
    * the model's answer comes into view. */
   press ("2");
-  g_assert_true (wait_for (is_revealed, NULL, 10));
+  g_assert_true (cs_test_wait_for (is_revealed, NULL, 10));
   assert_revealed (CS_SUBJECT_IMAGE, "nevus");
   /* The keys before it, handled before it, made no decision. */
   g_assert_null (cs_store_get_latest_decision (store, image_id, NULL));
@@ -764,7 +560,7 @@ test_blind_first (void)
   g_assert_false (cs_store_record_initial_label (store, image_id, "r-17", "melanoma", &error));
   g_assert_error (error, CS_ERROR, CS_ERROR_CONFLICT);
   g_clear_error (&error);
-  save_screenshot ("oversight-blind-after");
+  cs_test_save_screenshot (GTK_WIDGET (window), "oversight-blind-after");
 
   /* Away and back: still revealed, with the judgement shown. */
   show (document_id);
@@ -791,14 +587,14 @@ test_blind_first (void)
 
   show (text_id);
   press ("3");
-  g_assert_true (wait_for (is_revealed, NULL, 10));
+  g_assert_true (cs_test_wait_for (is_revealed, NULL, 10));
   assert_revealed (CS_SUBJECT_TEXT, "seborrheic keratosis");
 
   /* A new window on the same store: the judgements are still there, and the
    * case not yet judged is still blind. The file itself has them too. */
   gtk_window_destroy (GTK_WINDOW (window));
   window = open_window ();
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (4), 30));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (4), 30));
   focus_window ();
   show (image_id);
   assert_revealed (CS_SUBJECT_IMAGE, "nevus");
@@ -814,11 +610,11 @@ test_blind_first (void)
     g_assert_null (cs_store_get_initial_label (reopened, fields_id, "r-17"));
   }
   press ("4");
-  g_assert_true (wait_for (is_revealed, NULL, 10));
+  g_assert_true (cs_test_wait_for (is_revealed, NULL, 10));
   assert_revealed (CS_SUBJECT_TABULAR, "other");
   /* Decided as usual: accept, after judging "other". */
   press ("a", "ctrl+Return");
-  g_assert_true (wait_for (has_decision, fields_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, fields_id, 10));
   {
     g_autoptr(CsDecision) decision = cs_store_get_latest_decision (store, fields_id, NULL);
 
@@ -831,14 +627,14 @@ test_blind_first (void)
   show (image_id);
   cs_case_view_set_rationale (view (), "Symmetric, uniform pigment network.");
   press ("ctrl+Return");
-  g_assert_true (wait_for (has_decision, image_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, image_id, 10));
   show (document_id);
   press ("ctrl+Return");
-  g_assert_true (wait_for (has_decision, document_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, document_id, 10));
   show (text_id);
   press ("a", "ctrl+Return");
-  g_assert_true (wait_for (has_decision, text_id, 10));
-  g_assert_true (wait_for (outbox_empty, sync, 30));
+  g_assert_true (cs_test_wait_for (has_decision, text_id, 10));
+  g_assert_true (cs_test_wait_for (outbox_empty, sync, 30));
 
   /* The server has every decision with the reviewer's own label. */
   {
@@ -920,19 +716,19 @@ test_second_review (void)
   store = cs_application_get_store (app);
   sync = cs_application_get_sync (app);
   window = open_window ();
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (2), 30));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (2), 30));
   focus_window ();
   show (agreed_id);
   g_assert_false (cs_case_view_get_revealed (view ()));
   press ("2", "ctrl+e");
-  xdotool ((const char * const[]) { "type", "--delay", "8", "--", "Card holder was travelling.", NULL });
+  cs_test_xdotool (GTK_WIDGET (window), (const char * const[]) { "type", "--delay", "8", "--", "Card holder was travelling.", NULL });
   press ("ctrl+Return");
-  g_assert_true (wait_for (has_decision, agreed_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, agreed_id, 10));
   show (redecided_id);
   press ("2", "r", "ctrl+e");
-  xdotool ((const char * const[]) { "type", "--delay", "8", "--", "Letter is unsigned.", NULL });
+  cs_test_xdotool (GTK_WIDGET (window), (const char * const[]) { "type", "--delay", "8", "--", "Letter is unsigned.", NULL });
   press ("ctrl+Return");
-  g_assert_true (wait_for (has_decision, redecided_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, redecided_id, 10));
   {
     g_autoptr(CsDecision) override = cs_store_get_latest_decision (store, agreed_id, NULL);
     g_autoptr(CsDecision) reject = cs_store_get_latest_decision (store, redecided_id, NULL);
@@ -945,17 +741,17 @@ test_second_review (void)
     first_override = g_strdup (cs_decision_get_id (override));
     first_reject = g_strdup (cs_decision_get_id (reject));
   }
-  g_assert_true (wait_for (outbox_empty, sync, 30));
+  g_assert_true (cs_test_wait_for (outbox_empty, sync, 30));
   {
     void *args[] = { server, admin, agreed_id };
 
-    g_assert_true (wait_for (is_pending_second, args, 10));
+    g_assert_true (cs_test_wait_for (is_pending_second, args, 10));
   }
 
   /* The first reviewer's window shows the decision waiting, and never
    * offers to agree with it: it is their own. */
   cs_sync_wake (sync);
-  g_assert_true (wait_for (outbox_empty, sync, 30));
+  g_assert_true (cs_test_wait_for (outbox_empty, sync, 30));
   {
     g_autoptr(CsCase) kase = NULL;
 
@@ -991,7 +787,7 @@ test_second_review (void)
   store = cs_application_get_store (app);
   sync = cs_application_get_sync (app);
   window = open_window ();
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (2), 30));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (2), 30));
   focus_window ();
   {
     g_autofree char *rows = drawn_text (GTK_WIDGET (cs_window_get_queue_view (window)));
@@ -1013,12 +809,12 @@ test_second_review (void)
     g_assert_cmpstr (cs_decision_panel_get_countersigns (panel ()), ==, first_override);
   }
   press ("a");
-  g_assert_true (wait_for (action_is, GINT_TO_POINTER (CS_ACTION_ACCEPT), 10));
+  g_assert_true (cs_test_wait_for (action_is, GINT_TO_POINTER (CS_ACTION_ACCEPT), 10));
   press ("g");
-  g_assert_true (wait_for (action_is, GINT_TO_POINTER (CS_ACTION_AGREE), 10));
-  save_screenshot ("oversight-second-review");
+  g_assert_true (cs_test_wait_for (action_is, GINT_TO_POINTER (CS_ACTION_AGREE), 10));
+  cs_test_save_screenshot (GTK_WIDGET (window), "oversight-second-review");
   press ("ctrl+Return");
-  g_assert_true (wait_for (has_decision, agreed_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, agreed_id, 10));
   {
     g_autoptr(CsDecision) decision = cs_store_get_latest_decision (store, agreed_id, NULL);
 
@@ -1032,10 +828,10 @@ test_second_review (void)
   show (redecided_id);
   g_assert_cmpstr (cs_decision_panel_get_countersigns (panel ()), ==, first_reject);
   press ("3");
-  g_assert_true (wait_for (action_is, GINT_TO_POINTER (CS_ACTION_OVERRIDE), 10));
+  g_assert_true (cs_test_wait_for (action_is, GINT_TO_POINTER (CS_ACTION_OVERRIDE), 10));
   cs_case_view_set_rationale (view (), "Merchant refunded, not fraud.");
   press ("ctrl+Return");
-  g_assert_true (wait_for (has_decision, redecided_id, 10));
+  g_assert_true (cs_test_wait_for (has_decision, redecided_id, 10));
   {
     g_autoptr(CsDecision) decision = cs_store_get_latest_decision (store, redecided_id, NULL);
 
@@ -1044,7 +840,7 @@ test_second_review (void)
     g_assert_cmpstr (cs_decision_get_label (decision), ==, "other");
     g_assert_cmpstr (cs_decision_get_countersigns (decision), ==, first_reject);
   }
-  g_assert_true (wait_for (outbox_empty, sync, 30));
+  g_assert_true (cs_test_wait_for (outbox_empty, sync, 30));
 
   /* Both reviewers are in the export. */
   {
@@ -1077,16 +873,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   /* Keys are X events; cairo draws frames faster than llvmpipe under Xvfb. */
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   gtk_test_init (&argc, &argv, NULL);
-  app = cs_application_new ();
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  app = cs_test_application_new ();
   g_test_add_func ("/oversight-ui/blind-first", test_blind_first);
   g_test_add_func ("/oversight-ui/second-review", test_second_review);
   status = g_test_run ();

@@ -11,7 +11,9 @@
 
 #include "cs-application.h"
 #include "cs-oversight-window.h"
+#include "cs-test-json.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 #include "cs-window.h"
 
 #define OFFLINE_WORDS "These figures come from the server; it cannot be reached now"
@@ -34,92 +36,10 @@
 static CsApplication *app;
 
 static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
 settled (gpointer data)
 {
   return cs_oversight_window_is_settled (data) &&
          g_strcmp0 (cs_oversight_window_get_server_page (data), "loading") != 0;
-}
-
-static JsonNode *
-at (JsonNode   *node,
-    const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-
-  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
-    {
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        node = json_object_get_member (json_node_get_object (node), parts[i]);
-      else if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *arr = json_node_get_array (node);
-          guint64 index;
-
-          if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &index, NULL) ||
-              index >= json_array_get_length (arr))
-            return NULL;
-          node = json_array_get_element (arr, (guint) index);
-        }
-      else
-        return NULL;
-    }
-  return node;
-}
-
-/* A number, or NAN for null. */
-static double
-d_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  if (n == NULL)
-    g_error ("nothing at %s", path);
-  if (JSON_NODE_HOLDS_NULL (n))
-    return NAN;
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return (double) json_node_get_int (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_DOUBLE);
-  return json_node_get_double (n);
-}
-
-static gint64
-i_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_INT64);
-  return json_node_get_int (n);
-}
-
-static const char *
-s_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
 }
 
 /* The window writes a rate with one decimal. */
@@ -146,7 +66,7 @@ assert_rate (CsOversightWindow *window,
              JsonNode          *json,
              const char        *path)
 {
-  g_autofree char *expected = rate_text (d_at (json, path));
+  g_autofree char *expected = rate_text (cs_test_json_double_or_nan (json, path));
 
   assert_figure (window, name, expected);
 }
@@ -200,12 +120,12 @@ feed_derm (CsTestServer *server,
   answer = cs_test_http_expect (server, "POST", "/api/v1/predictions", model, batch->str, 200);
 
   claimed = cs_test_http_expect (server, "POST", "/api/v1/claims", r1, "{\"queue\": \"derm\", \"count\": 100}", 200);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (at (claimed, "claimed"))), ==, 30);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cs_test_json_at (claimed, "claimed"))), ==, 30);
 
   for (guint i = 30; i < 60; i++)
     {
       g_autofree char *id_path = g_strdup_printf ("results.%u.id", i);
-      const char *id = s_at (answer, id_path);
+      const char *id = cs_test_json_string (answer, id_path);
       g_autofree char *path = g_strdup_printf ("/api/v1/cases/%s", id);
       g_autoptr(JsonNode) kase = cs_test_http_expect (server, "GET", path, admin, NULL, 200);
       gboolean wrong = i % 3 == 0;
@@ -216,7 +136,7 @@ feed_derm (CsTestServer *server,
                               " \"action\": \"%s\", \"label\": %s, \"rationale\": \"Checked the record\","
                               " \"reviewer\": \"r1\", \"initial_label\": \"%s\","
                               " \"decided_at\": \"2026-11-24T09:31:07Z\", \"duration_ms\": %u}",
-                              n_decisions++ ? ", " : "", i, id, i_at (kase, "version"),
+                              n_decisions++ ? ", " : "", i, id, cs_test_json_int (kase, "version"),
                               wrong ? "override" : "accept", wrong ? "\"b\"" : "null", initial, 20000 + (i - 30) * 1000);
     }
   g_string_append (decisions, "]}");
@@ -225,7 +145,7 @@ feed_derm (CsTestServer *server,
     {
       g_autofree char *status = g_strdup_printf ("results.%u.status", i);
 
-      g_assert_cmpstr (s_at (results, status), ==, "accepted");
+      g_assert_cmpstr (cs_test_json_string (results, status), ==, "accepted");
     }
 }
 
@@ -234,10 +154,10 @@ check_autonomy (CsOversightWindow *window,
                 JsonNode          *autonomy)
 {
   CsAutonomyChart *chart = cs_oversight_window_get_autonomy_chart (window);
-  JsonArray *points = json_node_get_array (at (autonomy, "points"));
+  JsonArray *points = json_node_get_array (cs_test_json_at (autonomy, "points"));
   const CsAutonomyPoint *drawn = NULL;
   guint n = cs_autonomy_chart_get_points (chart, &drawn);
-  double recommended = d_at (autonomy, "recommended_threshold");
+  double recommended = cs_test_json_double_or_nan (autonomy, "recommended_threshold");
 
   g_assert_cmpuint (n, ==, json_array_get_length (points));
   g_assert_cmpuint (n, ==, 50);
@@ -252,18 +172,18 @@ check_autonomy (CsOversightWindow *window,
       g_autofree char *high = g_strdup_printf ("%s.ci95.1", p);
       g_autofree char *count = g_strdup_printf ("%s.n", p);
 
-      g_assert_cmpfloat (drawn[i].threshold, ==, d_at (autonomy, threshold));
-      g_assert_cmpfloat (drawn[i].intervention_rate, ==, d_at (autonomy, intervention));
-      g_assert_cmpfloat (drawn[i].model_accuracy, ==, d_at (autonomy, model));
-      if (isnan (d_at (autonomy, final)))
+      g_assert_cmpfloat (drawn[i].threshold, ==, cs_test_json_double_or_nan (autonomy, threshold));
+      g_assert_cmpfloat (drawn[i].intervention_rate, ==, cs_test_json_double_or_nan (autonomy, intervention));
+      g_assert_cmpfloat (drawn[i].model_accuracy, ==, cs_test_json_double_or_nan (autonomy, model));
+      if (isnan (cs_test_json_double_or_nan (autonomy, final)))
         g_assert_true (isnan (drawn[i].final_accuracy));
       else
         {
-          g_assert_cmpfloat (drawn[i].final_accuracy, ==, d_at (autonomy, final));
-          g_assert_cmpfloat (drawn[i].ci95_low, ==, d_at (autonomy, low));
-          g_assert_cmpfloat (drawn[i].ci95_high, ==, d_at (autonomy, high));
+          g_assert_cmpfloat (drawn[i].final_accuracy, ==, cs_test_json_double_or_nan (autonomy, final));
+          g_assert_cmpfloat (drawn[i].ci95_low, ==, cs_test_json_double_or_nan (autonomy, low));
+          g_assert_cmpfloat (drawn[i].ci95_high, ==, cs_test_json_double_or_nan (autonomy, high));
         }
-      g_assert_cmpint (drawn[i].n, ==, i_at (autonomy, count));
+      g_assert_cmpint (drawn[i].n, ==, cs_test_json_int (autonomy, count));
     }
 
   /* The fixture is good enough for a recommendation: the marker is its threshold. */
@@ -273,7 +193,7 @@ check_autonomy (CsOversightWindow *window,
     g_autofree char *threshold = g_strdup_printf ("Recommended threshold: %.2f.", recommended);
 
     assert_contains (cs_oversight_window_get_figure (window, "recommendation"), threshold);
-    assert_contains (cs_oversight_window_get_figure (window, "recommendation"), s_at (autonomy, "reason"));
+    assert_contains (cs_oversight_window_get_figure (window, "recommendation"), cs_test_json_string (autonomy, "reason"));
   }
 }
 
@@ -303,7 +223,7 @@ test_admin_sees_the_server_figures (void)
 
   window = CS_OVERSIGHT_WINDOW (cs_oversight_window_new (app, NULL));
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   g_assert_cmpstr (cs_oversight_window_get_server_page (window), ==, "figures");
 
   /* The role is remembered for an offline start. */
@@ -314,53 +234,53 @@ test_admin_sees_the_server_figures (void)
   assert_rate (window, "intervention", metrics, "intervention_rate");
   {
     g_autofree char *detail = g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " cases",
-                                               i_at (metrics, "escalated"), i_at (metrics, "predictions"));
+                                               cs_test_json_int (metrics, "escalated"), cs_test_json_int (metrics, "predictions"));
     assert_contains (cs_oversight_window_get_figure (window, "intervention.detail"), detail);
   }
   assert_rate (window, "override", metrics, "override_rate");
   {
     g_autofree char *detail = g_strdup_printf ("Of %" G_GINT64_FORMAT " decided by a person: %" G_GINT64_FORMAT
                                                " accepted · %" G_GINT64_FORMAT " overridden",
-                                               i_at (metrics, "decided"), i_at (metrics, "by_action.accept"),
-                                               i_at (metrics, "by_action.override"));
+                                               cs_test_json_int (metrics, "decided"), cs_test_json_int (metrics, "by_action.accept"),
+                                               cs_test_json_int (metrics, "by_action.override"));
     assert_contains (cs_oversight_window_get_figure (window, "override.detail"), detail);
   }
   assert_rate (window, "model_accuracy", metrics, "accuracy.model");
   assert_rate (window, "final_accuracy", metrics, "accuracy.final");
   {
     g_autofree char *detail = g_strdup_printf ("Over %" G_GINT64_FORMAT " cases with known truth",
-                                               i_at (metrics, "accuracy.with_truth"));
+                                               cs_test_json_int (metrics, "accuracy.with_truth"));
     assert_contains (cs_oversight_window_get_figure (window, "accuracy.detail"), detail);
   }
   {
-    g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, i_at (metrics, "by_trigger.low_confidence"));
+    g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, cs_test_json_int (metrics, "by_trigger.low_confidence"));
 
-    g_assert_cmpint (i_at (metrics, "by_trigger.low_confidence"), ==, 30);
+    g_assert_cmpint (cs_test_json_int (metrics, "by_trigger.low_confidence"), ==, 30);
     assert_figure (window, "trigger.low_confidence", count);
     assert_figure (window, "trigger.fairness", "0");
   }
   {
     /* The override rate of the cases each rule sent: the count decided as the server says. */
     g_autofree char *decided = g_strdup_printf ("of the %" G_GINT64_FORMAT " decided",
-                                                i_at (metrics, "overrides_by_trigger.low_confidence.decided"));
+                                                cs_test_json_int (metrics, "overrides_by_trigger.low_confidence.decided"));
 
-    g_assert_cmpint (i_at (metrics, "overrides_by_trigger.low_confidence.decided"), ==, i_at (metrics, "decided"));
+    g_assert_cmpint (cs_test_json_int (metrics, "overrides_by_trigger.low_confidence.decided"), ==, cs_test_json_int (metrics, "decided"));
     assert_contains (cs_oversight_window_get_figure (window, "trigger-override.low_confidence"), "Overridden in ");
     assert_contains (cs_oversight_window_get_figure (window, "trigger-override.low_confidence"), decided);
   }
   {
     /* 30 decisions, from 20 s to 49 s on the case. */
-    g_autofree char *median = g_strdup_printf ("%.0f s", round (d_at (metrics, "median_duration_ms") / 1000));
+    g_autofree char *median = g_strdup_printf ("%.0f s", round (cs_test_json_double_or_nan (metrics, "median_duration_ms") / 1000));
 
     assert_figure (window, "median", median);
   }
 
   /* Blind first: how often people changed their mind, and both accuracies. */
-  g_assert_nonnull (at (metrics, "blind_first"));
+  g_assert_nonnull (cs_test_json_at (metrics, "blind_first"));
   assert_rate (window, "blind.change", metrics, "blind_first.change_rate");
   {
-    g_autofree char *initial = rate_text (d_at (metrics, "blind_first.initial_accuracy"));
-    g_autofree char *final = rate_text (d_at (metrics, "blind_first.final_accuracy"));
+    g_autofree char *initial = rate_text (cs_test_json_double_or_nan (metrics, "blind_first.initial_accuracy"));
+    g_autofree char *final = rate_text (cs_test_json_double_or_nan (metrics, "blind_first.final_accuracy"));
     g_autofree char *both = g_strdup_printf ("%s → %s", initial, final);
 
     assert_figure (window, "blind.accuracy", both);
@@ -368,8 +288,8 @@ test_admin_sees_the_server_figures (void)
 
   /* The cohorts of "site", with the server's flags and rule. */
   /* The server's rule, as a sentence (its first letter in capitals). */
-  assert_contains (cs_oversight_window_get_figure (window, "flag_rule"), s_at (metrics, "flag_rule") + 1);
-  cohorts = json_node_get_array (at (metrics, "cohorts"));
+  assert_contains (cs_oversight_window_get_figure (window, "flag_rule"), cs_test_json_string (metrics, "flag_rule") + 1);
+  cohorts = json_node_get_array (cs_test_json_at (metrics, "cohorts"));
   g_assert_cmpuint (json_array_get_length (cohorts), ==, 2);
   for (guint i = 0; i < json_array_get_length (cohorts); i++)
     {
@@ -392,24 +312,24 @@ test_admin_sees_the_server_figures (void)
 
   /* Another field: the cohorts follow it. */
   cs_oversight_window_set_cohort_field (window, "clinic");
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   g_assert_null (cs_oversight_window_get_figure (window, "cohort.South"));
   assert_figure (window, "cohort.", "");   /* every case lacks the field: one cohort, never flagged */
   cs_oversight_window_set_cohort_field (window, "site");
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   assert_figure (window, "cohort.South", "Flagged");
 
   check_autonomy (window, autonomy);
 
   /* A queue without cases with truth: no recommendation, and the reason in words. */
   empty = cs_test_http_expect (server, "GET", "/api/v1/queues/empty/autonomy", admin, NULL, 200);
-  g_assert_true (at (empty, "recommended_threshold") != NULL && JSON_NODE_HOLDS_NULL (at (empty, "recommended_threshold")));
+  g_assert_true (cs_test_json_at (empty, "recommended_threshold") != NULL && JSON_NODE_HOLDS_NULL (cs_test_json_at (empty, "recommended_threshold")));
   g_assert_true (cs_oversight_window_set_queue (window, "empty"));
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   g_assert_cmpstr (cs_oversight_window_get_server_page (window), ==, "figures");
   g_assert_true (isnan (cs_autonomy_chart_get_recommended (cs_oversight_window_get_autonomy_chart (window))));
   assert_contains (cs_oversight_window_get_figure (window, "recommendation"), "No threshold is recommended.");
-  assert_contains (cs_oversight_window_get_figure (window, "recommendation"), s_at (empty, "reason"));
+  assert_contains (cs_oversight_window_get_figure (window, "recommendation"), cs_test_json_string (empty, "reason"));
   assert_figure (window, "model_accuracy", "None yet");
   g_assert_null (cs_oversight_window_get_figure (window, "blind.change"));   /* not a blind-first queue */
 
@@ -437,12 +357,12 @@ test_offline_says_so (void)
 
   window = CS_OVERSIGHT_WINDOW (cs_oversight_window_new (app, NULL));
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   g_assert_cmpstr (cs_oversight_window_get_server_page (window), ==, "figures");
 
   cs_test_server_stop (server);
   cs_oversight_window_refresh (window);
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   g_assert_cmpstr (cs_oversight_window_get_server_page (window), ==, "message");
   assert_figure (window, "message", OFFLINE_WORDS);
   g_assert_null (cs_oversight_window_get_figure (window, "intervention"));
@@ -509,7 +429,7 @@ test_reviewer_sees_their_day (void)
   g_assert_true (cs_application_connect (app, cs_test_server_get_url (server), reviewer, dir, &error));
   g_assert_no_error (error);
   store = cs_application_get_store (app);
-  g_assert_true (wait_for (has_four_cases, store, 30));
+  g_assert_true (cs_test_wait_for (has_four_cases, store, 30));
 
   /* Three decisions made here, through the store the window decides with. */
   {
@@ -537,7 +457,7 @@ test_reviewer_sees_their_day (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.oversight", NULL));
   window = CS_OVERSIGHT_WINDOW (find_oversight_window ());
   g_assert_nonnull (window);
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
 
   /* Only "Your day", with a note; its numbers are the decisions above. */
   g_assert_cmpstr (cs_oversight_window_get_server_page (window), ==, "message");
@@ -557,7 +477,7 @@ test_reviewer_sees_their_day (void)
   /* Offline, a reviewer keeps the note rather than an error. */
   cs_test_server_stop (server);
   cs_oversight_window_refresh (window);
-  g_assert_true (wait_for (settled, window, 30));
+  g_assert_true (cs_test_wait_for (settled, window, 30));
   assert_figure (window, "message", "The queue’s figures are for the site’s administrators");
   assert_figure (window, "day.decided", "3");
 
@@ -570,13 +490,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
-  app = cs_application_new ();
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  app = cs_test_application_new ();
   g_test_add_func ("/oversight-view/admin", test_admin_sees_the_server_figures);
   g_test_add_func ("/oversight-view/offline", test_offline_says_so);
   g_test_add_func ("/oversight-view/reviewer", test_reviewer_sees_their_day);

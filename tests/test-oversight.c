@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "cs-case.h"
+#include "cs-test-json.h"
 #include "cs-test-server.h"
 #include "csd-webhooks.h"
 
@@ -56,114 +57,7 @@ typedef struct
   char         *r3;
 } Fixture;
 
-/* JSON access: at (node, "results.0.case.version") */
-
-static JsonNode *
-at (JsonNode   *node,
-    const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-
-  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
-    {
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        node = json_object_get_member (json_node_get_object (node), parts[i]);
-      else if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *arr = json_node_get_array (node);
-          guint64 index;
-
-          if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &index, NULL) ||
-              index >= json_array_get_length (arr))
-            return NULL;
-          node = json_array_get_element (arr, (guint) index);
-        }
-      else
-        return NULL;
-    }
-  return node;
-}
-
-static const char *
-s_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-static gint64
-i_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (n));
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_INT64);
-  return json_node_get_int (n);
-}
-
-static double
-d_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (n));
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return (double) json_node_get_int (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_DOUBLE);
-  return json_node_get_double (n);
-}
-
-static gboolean
-null_at (JsonNode   *node,
-         const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  return n != NULL && JSON_NODE_HOLDS_NULL (n);
-}
-
-static guint
-len_at (JsonNode   *node,
-        const char *path)
-{
-  JsonNode *n = path ? at (node, path) : node;
-
-  g_assert_nonnull (n);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (n));
-  return json_array_get_length (json_node_get_array (n));
-}
-
-static gboolean
-strv_node_contains (JsonNode   *node,
-                    const char *path,
-                    const char *value)
-{
-  for (guint i = 0; i < len_at (node, path); i++)
-    {
-      g_autofree char *item = g_strdup_printf ("%s.%u", path, i);
-
-      if (g_strcmp0 (s_at (node, item), value) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* Requests */
-
-static void
-drop (JsonNode *node)
-{
-  if (node != NULL)
-    json_node_unref (node);
-}
 
 static JsonNode *
 http (Fixture    *f,
@@ -191,8 +85,8 @@ predict (Fixture    *f,
                      queue, extra ? ", " : "", extra ? extra : "");
   g_autoptr(JsonNode) answer = http (f, "POST", "/api/v1/predictions", f->model, body, SOUP_STATUS_OK);
 
-  g_assert_cmpstr (s_at (answer, "routed"), ==, "escalated");
-  return g_strdup (s_at (answer, "id"));
+  g_assert_cmpstr (cs_test_json_string (answer, "routed"), ==, "escalated");
+  return g_strdup (cs_test_json_string (answer, "id"));
 }
 
 /* One decision as JSON; @extra is more members ("\"initial_label\": \"nevus\""). */
@@ -226,8 +120,8 @@ decide (Fixture    *f,
 
   g_free (one);
   answer = http (f, "POST", "/api/v1/decisions", token, body, SOUP_STATUS_OK);
-  g_assert_cmpuint (len_at (answer, "results"), ==, 1);
-  return json_node_copy (at (answer, "results.0"));
+  g_assert_cmpuint (cs_test_json_len (answer, "results"), ==, 1);
+  return json_node_copy (cs_test_json_at (answer, "results.0"));
 }
 
 static JsonNode *
@@ -256,7 +150,7 @@ case_version (Fixture    *f,
 {
   g_autoptr(JsonNode) kase = get_case (f, f->admin, id);
 
-  return i_at (kase, "version");
+  return cs_test_json_int (kase, "version");
 }
 
 /* The export's lines for @case_id, parsed. */
@@ -286,7 +180,7 @@ export_lines (Fixture    *f,
         continue;
       json_parser_load_from_data (parser, lines[i], -1, &error);
       g_assert_no_error (error);
-      if (g_strcmp0 (s_at (json_parser_get_root (parser), "case_id"), case_id) == 0)
+      if (g_strcmp0 (cs_test_json_string (json_parser_get_root (parser), "case_id"), case_id) == 0)
         g_ptr_array_add (out, json_node_copy (json_parser_get_root (parser)));
     }
   return out;
@@ -315,14 +209,14 @@ find_case (JsonNode   *feed,
 {
   JsonNode *found = NULL;
 
-  for (guint i = 0; i < len_at (feed, "cases"); i++)
+  for (guint i = 0; i < cs_test_json_len (feed, "cases"); i++)
     {
       g_autofree char *path = g_strdup_printf ("cases.%u.id", i);
 
-      if (g_strcmp0 (s_at (feed, path), id) == 0)
+      if (g_strcmp0 (cs_test_json_string (feed, path), id) == 0)
         {
           g_autofree char *item = g_strdup_printf ("cases.%u", i);
-          found = at (feed, item);
+          found = cs_test_json_at (feed, item);
         }
     }
   return found;
@@ -345,9 +239,9 @@ fixture_set_up (Fixture       *f,
   f->r2 = cs_test_server_create_token (f->server, "r2", "reviewer", NULL, NULL);
   f->r3 = cs_test_server_create_token (f->server, "r3", "reviewer", NULL, NULL);
 
-  drop (http (f, "PUT", "/api/v1/queues/blind", f->admin, BLIND_QUEUE, SOUP_STATUS_OK));
-  drop (http (f, "PUT", "/api/v1/queues/two", f->admin, TWO_QUEUE, SOUP_STATUS_OK));
-  drop (http (f, "PUT", "/api/v1/queues/plain", f->admin, PLAIN_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/blind", f->admin, BLIND_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/two", f->admin, TWO_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/plain", f->admin, PLAIN_QUEUE, SOUP_STATUS_OK));
 }
 
 static void
@@ -421,47 +315,47 @@ test_blind_first (Fixture       *f,
   g_autoptr(GPtrArray) lines = NULL;
   gint64 va = case_version (f, a), vb = case_version (f, b), vc = case_version (f, c);
 
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 3);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 3);
 
   /* Without an initial label, or with one that is not the queue's: invalid. */
   result = decide (f, f->r1, decision ("d-a0", a, va, "accept", NULL, NULL, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "invalid");
-  g_assert_nonnull (strstr (s_at (result, "message"), "initial label"));
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "invalid");
+  g_assert_nonnull (strstr (cs_test_json_string (result, "message"), "initial label"));
   g_clear_pointer (&result, json_node_unref);
   result = decide (f, f->r1, decision ("d-a1", a, va, "accept", NULL, NULL, "r1", "\"initial_label\": \"banana\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "invalid");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "invalid");
   g_clear_pointer (&result, json_node_unref);
 
   /* a: nevus before the reveal, the model's melanoma after (truth: nevus). */
   result = decide (f, f->r1, decision ("d-a", a, va, "accept", NULL, NULL, "r1", "\"initial_label\": \"nevus\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   /* b: melanoma both times (truth: melanoma). */
   result = decide (f, f->r1, decision ("d-b", b, vb, "accept", NULL, NULL, "r1", "\"initial_label\": \"melanoma\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   /* c: other, then overridden to nevus (no truth). */
   result = decide (f, f->r1, decision ("d-c", c, vc, "override", "nevus", RATIONALE, "r1", "\"initial_label\": \"other\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
 
   lines = export_lines (f, a);
   g_assert_cmpuint (lines->len, ==, 1);
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 0), "initial_label"), ==, "nevus");
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 0), "final_label"), ==, "melanoma");
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 0), "initial_label"), ==, "nevus");
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 0), "final_label"), ==, "melanoma");
 
   m = metrics (f, "blind");
-  g_assert_cmpint (i_at (m, "blind_first.decided"), ==, 3);
-  g_assert_cmpint (i_at (m, "blind_first.changed_after_reveal"), ==, 2);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "blind_first.change_rate"), 2.0 / 3.0, 1e-9);
-  g_assert_cmpint (i_at (m, "blind_first.with_truth"), ==, 2);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "blind_first.initial_accuracy"), 1.0, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "blind_first.final_accuracy"), 0.5, 1e-9);
+  g_assert_cmpint (cs_test_json_int (m, "blind_first.decided"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (m, "blind_first.changed_after_reveal"), ==, 2);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "blind_first.change_rate"), 2.0 / 3.0, 1e-9);
+  g_assert_cmpint (cs_test_json_int (m, "blind_first.with_truth"), ==, 2);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "blind_first.initial_accuracy"), 1.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "blind_first.final_accuracy"), 0.5, 1e-9);
   g_clear_pointer (&m, json_node_unref);
 
   /* A queue that is not blind-first shows nothing of it. */
   m = metrics (f, "plain");
-  g_assert_null (at (m, "blind_first"));
+  g_assert_null (cs_test_json_at (m, "blind_first"));
 }
 
 static void
@@ -480,24 +374,24 @@ test_two_person (Fixture       *f,
   JsonNode *line, *in_feed;
   gint64 v;
 
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 3);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 3);
   g_clear_pointer (&claimed, json_node_unref);
 
   /* An override waits for a second reviewer: not final, back in the pool. */
   v = case_version (f, x);
   result = decide (f, f->r1, decision ("d-x1", x, v, "override", "nevus", RATIONALE, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   kase = get_case (f, f->admin, x);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "pending_second");
-  g_assert_true (null_at (kase, "assigned_to"));
-  g_assert_true (null_at (kase, "decided"));
-  g_assert_cmpstr (s_at (kase, "first_decision.id"), ==, "d-x1");
-  g_assert_cmpstr (s_at (kase, "first_decision.by"), ==, "r1");
-  g_assert_cmpstr (s_at (kase, "first_decision.action"), ==, "override");
-  g_assert_cmpstr (s_at (kase, "first_decision.label"), ==, "nevus");
-  g_assert_cmpstr (s_at (kase, "first_decision.rationale"), ==, RATIONALE);
-  g_assert_cmpstr (s_at (kase, "first_decision.at"), ==, "2026-11-24T09:31:07Z");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "pending_second");
+  g_assert_true (cs_test_json_is_null (kase, "assigned_to"));
+  g_assert_true (cs_test_json_is_null (kase, "decided"));
+  g_assert_cmpstr (cs_test_json_string (kase, "first_decision.id"), ==, "d-x1");
+  g_assert_cmpstr (cs_test_json_string (kase, "first_decision.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (kase, "first_decision.action"), ==, "override");
+  g_assert_cmpstr (cs_test_json_string (kase, "first_decision.label"), ==, "nevus");
+  g_assert_cmpstr (cs_test_json_string (kase, "first_decision.rationale"), ==, RATIONALE);
+  g_assert_cmpstr (cs_test_json_string (kase, "first_decision.at"), ==, "2026-11-24T09:31:07Z");
   lines = export_lines (f, x);
   g_assert_cmpuint (lines->len, ==, 0);
   g_clear_pointer (&lines, g_ptr_array_unref);
@@ -506,118 +400,118 @@ test_two_person (Fixture       *f,
   feed = changes (f, f->r1);
   in_feed = find_case (feed, x);
   g_assert_nonnull (in_feed);
-  g_assert_cmpstr (s_at (in_feed, "status"), ==, "pending_second");
-  g_assert_cmpstr (s_at (in_feed, "first_decision.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (in_feed, "status"), ==, "pending_second");
+  g_assert_cmpstr (cs_test_json_string (in_feed, "first_decision.by"), ==, "r1");
   g_clear_pointer (&feed, json_node_unref);
 
   /* Never back to the first reviewer, who cannot countersign it either. */
   claimed = claim (f, f->r1, "two");
-  g_assert_false (strv_node_contains (claimed, "claimed", x));
+  g_assert_false (cs_test_json_strv_contains (claimed, "claimed", x));
   g_clear_pointer (&claimed, json_node_unref);
   v = case_version (f, x);
   result = decide (f, f->r1, decision ("d-x-self", x, v, "agree", NULL, NULL, "r1", "\"countersigns\": \"d-x1\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "invalid");
-  g_assert_nonnull (strstr (s_at (result, "message"), "a second reviewer must be someone else"));
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "invalid");
+  g_assert_nonnull (strstr (cs_test_json_string (result, "message"), "a second reviewer must be someone else"));
   g_clear_pointer (&result, json_node_unref);
 
   /* Another reviewer claims it, sees the first decision, and agrees. */
   claimed = claim (f, f->r2, "two");
-  g_assert_true (strv_node_contains (claimed, "claimed", x));
+  g_assert_true (cs_test_json_strv_contains (claimed, "claimed", x));
   g_clear_pointer (&claimed, json_node_unref);
   feed = changes (f, f->r2);
   in_feed = find_case (feed, x);
   g_assert_nonnull (in_feed);
-  g_assert_cmpstr (s_at (in_feed, "assigned_to"), ==, "r2");
-  g_assert_cmpstr (s_at (in_feed, "first_decision.id"), ==, "d-x1");
-  v = i_at (in_feed, "version");
+  g_assert_cmpstr (cs_test_json_string (in_feed, "assigned_to"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (in_feed, "first_decision.id"), ==, "d-x1");
+  v = cs_test_json_int (in_feed, "version");
   g_clear_pointer (&feed, json_node_unref);
   agree = decision ("d-x2", x, v, "agree", NULL, "Agreed after a second look", "r2", "\"countersigns\": \"d-x1\"");
   result = decide (f, f->r2, g_strdup (agree));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   /* A retry is a duplicate; a second countersignature of a decided case is stale. */
   result = decide (f, f->r2, g_steal_pointer (&agree));
-  g_assert_cmpstr (s_at (result, "status"), ==, "duplicate");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "duplicate");
   g_clear_pointer (&result, json_node_unref);
   result = decide (f, f->r3, decision ("d-x3", x, case_version (f, x), "agree", NULL, NULL, "r3",
                                        "\"countersigns\": \"d-x1\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "conflict");
-  g_assert_cmpstr (s_at (result, "reason"), ==, "stale");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "conflict");
+  g_assert_cmpstr (cs_test_json_string (result, "reason"), ==, "stale");
   g_clear_pointer (&result, json_node_unref);
 
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->admin, x);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "decided");
-  g_assert_cmpstr (s_at (kase, "decided.by"), ==, "r1");
-  g_assert_cmpstr (s_at (kase, "decided.action"), ==, "override");
-  g_assert_cmpstr (s_at (kase, "decided.label"), ==, "nevus");
-  g_assert_null (at (kase, "first_decision"));
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.action"), ==, "override");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.label"), ==, "nevus");
+  g_assert_null (cs_test_json_at (kase, "first_decision"));
   lines = export_lines (f, x);
   g_assert_cmpuint (lines->len, ==, 1);
   line = g_ptr_array_index (lines, 0);
-  g_assert_cmpstr (s_at (line, "decided_by"), ==, "r1");
-  g_assert_cmpstr (s_at (line, "action"), ==, "override");
-  g_assert_cmpstr (s_at (line, "final_label"), ==, "nevus");
-  g_assert_cmpstr (s_at (line, "rationale"), ==, RATIONALE);
-  g_assert_cmpstr (s_at (line, "first_decision.by"), ==, "r1");
-  g_assert_cmpstr (s_at (line, "second_review.by"), ==, "r2");
-  g_assert_cmpstr (s_at (line, "second_review.action"), ==, "agree");
-  g_assert_cmpstr (s_at (line, "second_review.rationale"), ==, "Agreed after a second look");
-  g_assert_nonnull (s_at (line, "second_review.at"));
-  g_assert_true (json_node_get_boolean (at (line, "second_review.agreed")));
+  g_assert_cmpstr (cs_test_json_string (line, "decided_by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (line, "action"), ==, "override");
+  g_assert_cmpstr (cs_test_json_string (line, "final_label"), ==, "nevus");
+  g_assert_cmpstr (cs_test_json_string (line, "rationale"), ==, RATIONALE);
+  g_assert_cmpstr (cs_test_json_string (line, "first_decision.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (line, "second_review.by"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (line, "second_review.action"), ==, "agree");
+  g_assert_cmpstr (cs_test_json_string (line, "second_review.rationale"), ==, "Agreed after a second look");
+  g_assert_nonnull (cs_test_json_string (line, "second_review.at"));
+  g_assert_true (json_node_get_boolean (cs_test_json_at (line, "second_review.agreed")));
   g_clear_pointer (&lines, g_ptr_array_unref);
 
   /* y: r1 rejects, r2 disagrees with an accept of their own, which is final. */
   v = case_version (f, y);
   result = decide (f, f->r1, decision ("d-y1", y, v, "reject", NULL, RATIONALE, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   claimed = claim (f, f->r2, "two");
-  g_assert_true (strv_node_contains (claimed, "claimed", y));
+  g_assert_true (cs_test_json_strv_contains (claimed, "claimed", y));
   g_clear_pointer (&claimed, json_node_unref);
   /* Given back and taken again, like any claim. */
   {
     g_autofree char *release = g_strdup_printf ("/api/v1/claims/%s", y);
 
-    drop (http (f, "DELETE", release, f->r2, NULL, SOUP_STATUS_OK));
+    cs_test_json_drop (http (f, "DELETE", release, f->r2, NULL, SOUP_STATUS_OK));
     claimed = claim (f, f->r2, "two");
-    g_assert_true (strv_node_contains (claimed, "claimed", y));
+    g_assert_true (cs_test_json_strv_contains (claimed, "claimed", y));
   }
   result = decide (f, f->r2, decision ("d-y2", y, case_version (f, y), "accept", NULL, NULL, "r2",
                                        "\"countersigns\": \"d-y1\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->admin, y);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "decided");
-  g_assert_cmpstr (s_at (kase, "decided.by"), ==, "r2");
-  g_assert_cmpstr (s_at (kase, "decided.label"), ==, "melanoma");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.by"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.label"), ==, "melanoma");
   lines = export_lines (f, y);
   g_assert_cmpuint (lines->len, ==, 1);
   line = g_ptr_array_index (lines, 0);
-  g_assert_cmpstr (s_at (line, "decided_by"), ==, "r2");
-  g_assert_cmpstr (s_at (line, "action"), ==, "accept");
-  g_assert_cmpstr (s_at (line, "final_label"), ==, "melanoma");
-  g_assert_cmpstr (s_at (line, "first_decision.by"), ==, "r1");
-  g_assert_cmpstr (s_at (line, "first_decision.action"), ==, "reject");
-  g_assert_false (json_node_get_boolean (at (line, "first_decision.agreed")));
-  g_assert_cmpstr (s_at (line, "second_review.by"), ==, "r2");
-  g_assert_cmpstr (s_at (line, "second_review.action"), ==, "accept");
+  g_assert_cmpstr (cs_test_json_string (line, "decided_by"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (line, "action"), ==, "accept");
+  g_assert_cmpstr (cs_test_json_string (line, "final_label"), ==, "melanoma");
+  g_assert_cmpstr (cs_test_json_string (line, "first_decision.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (line, "first_decision.action"), ==, "reject");
+  g_assert_false (json_node_get_boolean (cs_test_json_at (line, "first_decision.agreed")));
+  g_assert_cmpstr (cs_test_json_string (line, "second_review.by"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (line, "second_review.action"), ==, "accept");
   g_clear_pointer (&lines, g_ptr_array_unref);
 
   /* z: a countersignature of a case that waits for none is stale; an
    * accept, not under the rule, is final at once. */
   v = case_version (f, z);
   result = decide (f, f->r1, decision ("d-z0", z, v, "agree", NULL, NULL, "r1", "\"countersigns\": \"d-x1\""));
-  g_assert_cmpstr (s_at (result, "status"), ==, "conflict");
-  g_assert_cmpstr (s_at (result, "reason"), ==, "stale");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "conflict");
+  g_assert_cmpstr (cs_test_json_string (result, "reason"), ==, "stale");
   g_clear_pointer (&result, json_node_unref);
   result = decide (f, f->r1, decision ("d-z1", z, v, "accept", NULL, NULL, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   lines = export_lines (f, z);
   g_assert_cmpuint (lines->len, ==, 1);
-  g_assert_true (null_at (g_ptr_array_index (lines, 0), "second_review"));
+  g_assert_true (cs_test_json_is_null (g_ptr_array_index (lines, 0), "second_review"));
 }
 
 /* "due_at" @seconds from now. */
@@ -652,13 +546,13 @@ test_overdue (Fixture       *f,
   JsonNode *in_feed;
   gint64 v_claimed, v_moved;
 
-  drop (http (f, "PUT", "/api/v1/queues/early", f->admin, EARLY_QUEUE, SOUP_STATUS_OK));
-  drop (http (f, "PUT", "/api/v1/queues/senior", f->admin, SENIOR_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/early", f->admin, EARLY_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/senior", f->admin, SENIOR_QUEUE, SOUP_STATUS_OK));
   late = predict (f, "early", due_soon);
   lazy = predict (f, "early", due_later);
 
   claimed = claim (f, f->r1, "early");
-  g_assert_true (strv_node_contains (claimed, "claimed", late));
+  g_assert_true (cs_test_json_strv_contains (claimed, "claimed", late));
   v_claimed = case_version (f, late);
 
   /* The sweep (every second here) moves it once it is due. */
@@ -666,31 +560,31 @@ test_overdue (Fixture       *f,
     {
       g_clear_pointer (&kase, json_node_unref);
       kase = get_case (f, f->admin, late);
-      if (g_strcmp0 (s_at (kase, "queue"), "senior") == 0)
+      if (g_strcmp0 (cs_test_json_string (kase, "queue"), "senior") == 0)
         break;
       wait_ms (100);
     }
-  g_assert_cmpstr (s_at (kase, "queue"), ==, "senior");
-  g_assert_cmpstr (s_at (kase, "status"), ==, "open");
-  g_assert_true (null_at (kase, "assigned_to"));
-  g_assert_cmpstr (s_at (kase, "trigger.kind"), ==, "overdue");
-  g_assert_nonnull (strstr (s_at (kase, "trigger.detail"), "early"));
-  v_moved = i_at (kase, "version");
+  g_assert_cmpstr (cs_test_json_string (kase, "queue"), ==, "senior");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "open");
+  g_assert_true (cs_test_json_is_null (kase, "assigned_to"));
+  g_assert_cmpstr (cs_test_json_string (kase, "trigger.kind"), ==, "overdue");
+  g_assert_nonnull (strstr (cs_test_json_string (kase, "trigger.detail"), "early"));
+  v_moved = cs_test_json_int (kase, "version");
   g_assert_cmpint (v_moved, ==, v_claimed + 1);
 
   /* The reviewer who held it sees it leave their claim. */
   feed = changes (f, f->r1);
   in_feed = find_case (feed, late);
   g_assert_nonnull (in_feed);
-  g_assert_cmpstr (s_at (in_feed, "queue"), ==, "senior");
-  g_assert_true (null_at (in_feed, "assigned_to"));
-  g_assert_cmpint (i_at (in_feed, "version"), ==, v_moved);
+  g_assert_cmpstr (cs_test_json_string (in_feed, "queue"), ==, "senior");
+  g_assert_true (cs_test_json_is_null (in_feed, "assigned_to"));
+  g_assert_cmpint (cs_test_json_int (in_feed, "version"), ==, v_moved);
 
   /* Their decision, made offline on the old version, is a visible conflict. */
   result = decide (f, f->r1, decision ("d-late", late, v_claimed, "accept", NULL, NULL, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "conflict");
-  g_assert_cmpstr (s_at (result, "reason"), ==, "withdrawn");
-  g_assert_cmpstr (s_at (result, "case.queue"), ==, "senior");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "conflict");
+  g_assert_cmpstr (cs_test_json_string (result, "reason"), ==, "withdrawn");
+  g_assert_cmpstr (cs_test_json_string (result, "case.queue"), ==, "senior");
   g_clear_pointer (&result, json_node_unref);
 
   /* More sweeps, a restart (which sweeps at once), more sweeps: senior's own
@@ -701,19 +595,19 @@ test_overdue (Fixture       *f,
   wait_ms (2200);
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->admin, late);
-  g_assert_cmpstr (s_at (kase, "queue"), ==, "senior");
-  g_assert_cmpint (i_at (kase, "version"), ==, v_moved);
+  g_assert_cmpstr (cs_test_json_string (kase, "queue"), ==, "senior");
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, v_moved);
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->admin, lazy);
-  g_assert_cmpstr (s_at (kase, "queue"), ==, "early");
-  g_assert_cmpstr (s_at (kase, "trigger.kind"), ==, "low_confidence");
+  g_assert_cmpstr (cs_test_json_string (kase, "queue"), ==, "early");
+  g_assert_cmpstr (cs_test_json_string (kase, "trigger.kind"), ==, "low_confidence");
 
   /* The senior reviewer claims and decides it. */
   g_clear_pointer (&claimed, json_node_unref);
   claimed = claim (f, f->r2, "senior");
-  g_assert_true (strv_node_contains (claimed, "claimed", late));
+  g_assert_true (cs_test_json_strv_contains (claimed, "claimed", late));
   result = decide (f, f->r2, decision ("d-senior", late, case_version (f, late), "accept", NULL, NULL, "r2", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
 }
 
 /* A long-poll made from a thread of its own, with a connection of its own. */
@@ -766,25 +660,25 @@ test_outcome_long_poll (Fixture       *f,
   guint status = 0;
 
   /* Who may ask, and what. */
-  drop (http (f, "GET", path, f->r1, NULL, SOUP_STATUS_FORBIDDEN));
-  drop (http (f, "GET", "/api/v1/cases/c-999999/outcome?wait=1", f->model, NULL, SOUP_STATUS_NOT_FOUND));
-  drop (http (f, "GET", "/api/v1/cases/c-999999/outcome", f->admin, NULL, SOUP_STATUS_NOT_FOUND));
+  cs_test_json_drop (http (f, "GET", path, f->r1, NULL, SOUP_STATUS_FORBIDDEN));
+  cs_test_json_drop (http (f, "GET", "/api/v1/cases/c-999999/outcome?wait=1", f->model, NULL, SOUP_STATUS_NOT_FOUND));
+  cs_test_json_drop (http (f, "GET", "/api/v1/cases/c-999999/outcome", f->admin, NULL, SOUP_STATUS_NOT_FOUND));
   answer = http (f, "GET", "/api/v1/cases/c-000001/outcome?wait=soon", f->model, NULL, SOUP_STATUS_BAD_REQUEST);
-  g_assert_cmpstr (s_at (answer, "error.code"), ==, "malformed");
+  g_assert_cmpstr (cs_test_json_string (answer, "error.code"), ==, "malformed");
   g_clear_pointer (&answer, json_node_unref);
   /* No wait: not yet, at once. */
-  drop (http (f, "GET", path, f->model, NULL, SOUP_STATUS_NO_CONTENT));
+  cs_test_json_drop (http (f, "GET", path, f->model, NULL, SOUP_STATUS_NO_CONTENT));
 
   /* Held until a decision, made on another connection, makes it final. */
   poll.url = g_strdup_printf ("%s%s", cs_test_server_get_url (f->server), path_wait + 1);
   poll.token = f->model;
   thread = g_thread_new ("long-poll", long_poll_thread, &poll);
-  drop (claim (f, f->r1, "plain"));
+  cs_test_json_drop (claim (f, f->r1, "plain"));
   wait_ms (500);
   g_assert_cmpint (g_atomic_int_get (&poll.done), ==, 0);   /* still held */
   started = g_get_monotonic_time ();
   result = decide (f, f->r1, decision ("d-lp", c, case_version (f, c), "override", "nevus", NULL, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_thread_join (thread);
   latency_us = poll.answered - started;
   g_test_message ("outcome long-poll answered %.1f ms after the decision was sent", latency_us / 1000.0);
@@ -794,24 +688,24 @@ test_outcome_long_poll (Fixture       *f,
   g_assert_cmpint (latency_us, <, 500 * 1000);
   json_parser_load_from_data (parser, poll.body, -1, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (s_at (json_parser_get_root (parser), "case_id"), ==, c);
-  g_assert_cmpstr (s_at (json_parser_get_root (parser), "final_label"), ==, "nevus");
-  g_assert_cmpstr (s_at (json_parser_get_root (parser), "decided_by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (json_parser_get_root (parser), "case_id"), ==, c);
+  g_assert_cmpstr (cs_test_json_string (json_parser_get_root (parser), "final_label"), ==, "nevus");
+  g_assert_cmpstr (cs_test_json_string (json_parser_get_root (parser), "decided_by"), ==, "r1");
   g_free (poll.url);
   g_free (poll.body);
 
   /* Once final, at once, the same as its export line. */
   answer = http (f, "GET", path_wait, f->admin, NULL, SOUP_STATUS_OK);
-  g_assert_cmpstr (s_at (answer, "final_label"), ==, "nevus");
-  g_assert_nonnull (s_at (answer, "cursor"));
+  g_assert_cmpstr (cs_test_json_string (answer, "final_label"), ==, "nevus");
+  g_assert_nonnull (cs_test_json_string (answer, "cursor"));
   g_clear_pointer (&answer, json_node_unref);
 
   /* A case pending a second review is not final: 204 when the wait runs out. */
-  drop (claim (f, f->r1, "two"));
+  cs_test_json_drop (claim (f, f->r1, "two"));
   g_clear_pointer (&result, json_node_unref);
   result = decide (f, f->r1, decision ("d-p1", p, case_version (f, p), "reject", NULL, RATIONALE, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
-  drop (cs_test_http (f->server, "GET", pending_wait, f->model, NULL, &status));
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
+  cs_test_json_drop (cs_test_http (f->server, "GET", pending_wait, f->model, NULL, &status));
   g_assert_cmpuint (status, ==, SOUP_STATUS_NO_CONTENT);
 }
 
@@ -975,7 +869,7 @@ receiver_for_case (Receiver   *rx,
       g_autoptr(JsonParser) parser = json_parser_new ();
 
       if (json_parser_load_from_data (parser, r->body, -1, NULL) &&
-          g_strcmp0 (s_at (json_parser_get_root (parser), "case_id"), case_id) == 0)
+          g_strcmp0 (cs_test_json_string (json_parser_get_root (parser), "case_id"), case_id) == 0)
         {
           g_ptr_array_add (out, r);
           if (r->status == SOUP_STATUS_OK)
@@ -1085,14 +979,14 @@ test_webhooks (Fixture       *f,
   g_autoptr(JsonParser) parser = json_parser_new ();
   guint delivered = 0;
 
-  drop (http (f, "PUT", "/api/v1/queues/hooked", f->admin, queue, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/hooked", f->admin, queue, SOUP_STATUS_OK));
   c1 = predict (f, "hooked", NULL);
   c2 = predict (f, "hooked", NULL);
-  drop (claim (f, f->r1, "hooked"));
+  cs_test_json_drop (claim (f, f->r1, "hooked"));
 
   /* Three failures, then 200: four attempts of one event, each signed. */
   result = decide (f, f->r1, decision ("d-h1", c1, case_version (f, c1), "accept", NULL, NULL, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   g_clear_pointer (&result, json_node_unref);
   got = receiver_wait (rx, c1, 0, TRUE);
   g_assert_cmpuint (got->len, ==, 4);
@@ -1106,14 +1000,14 @@ test_webhooks (Fixture       *f,
       g_assert_cmpuint (r->status, ==, i < 3 ? SOUP_STATUS_INTERNAL_SERVER_ERROR : SOUP_STATUS_OK);
     }
   json_parser_load_from_data (parser, ((Received *) g_ptr_array_index (got, 3))->body, -1, NULL);
-  g_assert_cmpstr (s_at (json_parser_get_root (parser), "final_label"), ==, "melanoma");
-  g_assert_cmpstr (s_at (json_parser_get_root (parser), "decided_by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (json_parser_get_root (parser), "final_label"), ==, "melanoma");
+  g_assert_cmpstr (cs_test_json_string (json_parser_get_root (parser), "decided_by"), ==, "r1");
   g_clear_pointer (&got, g_ptr_array_unref);
 
   /* A delivery still failing when the server stops is delivered after the restart. */
   receiver_set_failing (rx, -1);
   result = decide (f, f->r1, decision ("d-h2", c2, case_version (f, c2), "override", "nevus", NULL, "r1", NULL));
-  g_assert_cmpstr (s_at (result, "status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (result, "status"), ==, "accepted");
   got = receiver_wait (rx, c2, 2, FALSE);
   event2 = g_strdup (((Received *) g_ptr_array_index (got, 0))->event);
   g_clear_pointer (&got, g_ptr_array_unref);

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "cs-test-json.h"
 #include "cs-test-server.h"
 
 #define DERM_QUEUE \
@@ -37,114 +38,7 @@ typedef struct
   char         *outsider;   /* claims only */
 } Fixture;
 
-/* JSON access: at (node, "results.0.case.version") */
-
-static JsonNode *
-at (JsonNode   *node,
-    const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-
-  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
-    {
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        node = json_object_get_member (json_node_get_object (node), parts[i]);
-      else if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *arr = json_node_get_array (node);
-          guint64 index;
-
-          if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &index, NULL) ||
-              index >= json_array_get_length (arr))
-            return NULL;
-          node = json_array_get_element (arr, (guint) index);
-        }
-      else
-        return NULL;
-    }
-  return node;
-}
-
-static const char *
-s_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-static gint64
-i_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (n));
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_INT64);
-  return json_node_get_int (n);
-}
-
-static double
-d_at (JsonNode   *node,
-      const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  g_assert_nonnull (n);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (n));
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return (double) json_node_get_int (n);
-  g_assert_cmpint (json_node_get_value_type (n), ==, G_TYPE_DOUBLE);
-  return json_node_get_double (n);
-}
-
-static gboolean
-null_at (JsonNode   *node,
-         const char *path)
-{
-  JsonNode *n = at (node, path);
-
-  return n != NULL && JSON_NODE_HOLDS_NULL (n);
-}
-
-static guint
-len_at (JsonNode   *node,
-        const char *path)
-{
-  JsonNode *n = path ? at (node, path) : node;
-
-  g_assert_nonnull (n);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (n));
-  return json_array_get_length (json_node_get_array (n));
-}
-
-static gboolean
-strv_node_contains (JsonNode   *node,
-                    const char *path,
-                    const char *value)
-{
-  for (guint i = 0; i < len_at (node, path); i++)
-    {
-      g_autofree char *item = g_strdup_printf ("%s.%u", path, i);
-
-      if (g_strcmp0 (s_at (node, item), value) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* Requests */
-
-static void
-drop (JsonNode *node)
-{
-  if (node != NULL)
-    json_node_unref (node);
-}
 
 static JsonNode *
 http (Fixture    *f,
@@ -169,8 +63,8 @@ expect_error (Fixture    *f,
 {
   g_autoptr(JsonNode) answer = http (f, method, path, token, body, status);
 
-  g_assert_cmpstr (s_at (answer, "error.code"), ==, code);
-  g_assert_nonnull (s_at (answer, "error.message"));
+  g_assert_cmpstr (cs_test_json_string (answer, "error.code"), ==, code);
+  g_assert_nonnull (cs_test_json_string (answer, "error.message"));
 }
 
 static char *
@@ -212,8 +106,8 @@ predict_id (Fixture    *f,
 {
   g_autoptr(JsonNode) answer = predict (f, queue, confidence, label, text, extra);
 
-  g_assert_cmpstr (s_at (answer, "routed"), ==, "escalated");
-  return g_strdup (s_at (answer, "id"));
+  g_assert_cmpstr (cs_test_json_string (answer, "routed"), ==, "escalated");
+  return g_strdup (cs_test_json_string (answer, "id"));
 }
 
 static char *
@@ -287,7 +181,7 @@ case_version (Fixture    *f,
 {
   g_autoptr(JsonNode) kase = get_case (f, f->admin, id);
 
-  return i_at (kase, "version");
+  return cs_test_json_int (kase, "version");
 }
 
 static JsonNode *
@@ -372,8 +266,8 @@ fixture_set_up (Fixture       *f,
   f->r2 = cs_test_server_create_token (f->server, "r2", "reviewer", NULL, NULL);
   f->outsider = cs_test_server_create_token (f->server, "outsider", "reviewer", NULL, NULL);
 
-  drop (http (f, "PUT", "/api/v1/queues/derm", f->admin, DERM_QUEUE, SOUP_STATUS_OK));
-  drop (http (f, "PUT", "/api/v1/queues/claims", f->admin, CLAIMS_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/derm", f->admin, DERM_QUEUE, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/claims", f->admin, CLAIMS_QUEUE, SOUP_STATUS_OK));
 }
 
 static void
@@ -400,8 +294,8 @@ test_health (Fixture       *f,
 {
   g_autoptr(JsonNode) health = http (f, "GET", "/api/v1/health", NULL, NULL, SOUP_STATUS_OK);
 
-  g_assert_cmpstr (s_at (health, "status"), ==, "ok");
-  g_assert_cmpstr (s_at (health, "version"), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (cs_test_json_string (health, "status"), ==, "ok");
+  g_assert_cmpstr (cs_test_json_string (health, "version"), ==, PACKAGE_VERSION);
 }
 
 static void
@@ -424,7 +318,7 @@ test_auth (Fixture       *f,
 
   /* A revoked token stops working at once, on the running server. */
   temp = cs_test_server_create_token (f->server, "temp", "reviewer", "derm", NULL);
-  drop (http (f, "GET", "/api/v1/me", temp, NULL, SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "GET", "/api/v1/me", temp, NULL, SOUP_STATUS_OK));
   g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "token", "revoke", "temp", NULL), ==, 0);
   expect_error (f, "GET", "/api/v1/me", temp, NULL, SOUP_STATUS_UNAUTHORIZED, "unauthorized");
 
@@ -474,16 +368,16 @@ test_roles (Fixture       *f,
   }
 
   /* Allowed: the admin reads any case, the model records truth. */
-  drop (get_case (f, f->admin, id));
-  drop (get_case (f, f->r1, id));
-  drop (http (f, "PUT", truth_path, f->model, "{\"label\": \"nevus\"}", SOUP_STATUS_OK));
-  drop (http (f, "PUT", truth_path, f->admin, "{\"label\": \"melanoma\"}", SOUP_STATUS_OK));
+  cs_test_json_drop (get_case (f, f->admin, id));
+  cs_test_json_drop (get_case (f, f->r1, id));
+  cs_test_json_drop (http (f, "PUT", truth_path, f->model, "{\"label\": \"nevus\"}", SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", truth_path, f->admin, "{\"label\": \"melanoma\"}", SOUP_STATUS_OK));
 
   /* A decision on a case outside the caller's queues is invalid. */
   results = decide (f, f->outsider,
                     decision ("d-out", id, 1, "accept", NULL, NULL, "outsider", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "invalid");
-  g_assert_nonnull (strstr (s_at (results, "results.0.message"), "derm"));
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "invalid");
+  g_assert_nonnull (strstr (cs_test_json_string (results, "results.0.message"), "derm"));
 }
 
 static void
@@ -497,35 +391,35 @@ test_me_and_queues (Fixture       *f,
   g_autoptr(JsonNode) qa = http (f, "GET", "/api/v1/queues", f->admin, NULL, SOUP_STATUS_OK);
   g_autoptr(JsonNode) me2_after = NULL;
 
-  g_assert_cmpstr (s_at (me1, "reviewer"), ==, "r1");
-  g_assert_cmpstr (s_at (me1, "name"), ==, "Dr. A. Rivera");
-  g_assert_cmpuint (len_at (me1, "queues"), ==, 1);
-  g_assert_cmpstr (s_at (me1, "queues.0"), ==, "derm");
+  g_assert_cmpstr (cs_test_json_string (me1, "reviewer"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (me1, "name"), ==, "Dr. A. Rivera");
+  g_assert_cmpuint (cs_test_json_len (me1, "queues"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (me1, "queues.0"), ==, "derm");
   /* r2 is in derm because the queue names it; no display name: the name. */
-  g_assert_cmpstr (s_at (me2, "name"), ==, "r2");
-  g_assert_cmpuint (len_at (me2, "queues"), ==, 1);
-  g_assert_cmpstr (s_at (me2, "queues.0"), ==, "derm");
-  g_assert_cmpuint (len_at (me3, "queues"), ==, 1);
-  g_assert_cmpstr (s_at (me3, "queues.0"), ==, "claims");
+  g_assert_cmpstr (cs_test_json_string (me2, "name"), ==, "r2");
+  g_assert_cmpuint (cs_test_json_len (me2, "queues"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (me2, "queues.0"), ==, "derm");
+  g_assert_cmpuint (cs_test_json_len (me3, "queues"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (me3, "queues.0"), ==, "claims");
 
   /* A reviewer sees its queues with labels and policy, not the routing. */
-  g_assert_cmpuint (len_at (q1, "queues"), ==, 1);
-  g_assert_cmpstr (s_at (q1, "queues.0.id"), ==, "derm");
-  g_assert_cmpstr (s_at (q1, "queues.0.title"), ==, "Dermatology triage");
-  g_assert_cmpuint (len_at (q1, "queues.0.labels"), ==, 3);
-  g_assert_cmpint (i_at (q1, "queues.0.policy.min_rationale_chars"), ==, 15);
-  g_assert_null (at (q1, "queues.0.routing"));
-  g_assert_null (at (q1, "queues.0.reviewers"));
+  g_assert_cmpuint (cs_test_json_len (q1, "queues"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (q1, "queues.0.id"), ==, "derm");
+  g_assert_cmpstr (cs_test_json_string (q1, "queues.0.title"), ==, "Dermatology triage");
+  g_assert_cmpuint (cs_test_json_len (q1, "queues.0.labels"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (q1, "queues.0.policy.min_rationale_chars"), ==, 15);
+  g_assert_null (cs_test_json_at (q1, "queues.0.routing"));
+  g_assert_null (cs_test_json_at (q1, "queues.0.reviewers"));
   /* The administrator sees every queue with its settings. */
-  g_assert_cmpuint (len_at (qa, "queues"), ==, 2);
-  g_assert_nonnull (at (qa, "queues.0.routing"));
+  g_assert_cmpuint (cs_test_json_len (qa, "queues"), ==, 2);
+  g_assert_nonnull (cs_test_json_at (qa, "queues.0.routing"));
 
   /* Replacing a queue replaces its reviewers. */
-  drop (http (f, "PUT", "/api/v1/queues/derm", f->admin,
-                                         "{\"title\": \"D\", \"labels\": [\"melanoma\", \"nevus\"]}",
-                                         SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/derm", f->admin,
+                           "{\"title\": \"D\", \"labels\": [\"melanoma\", \"nevus\"]}",
+                           SOUP_STATUS_OK));
   me2_after = http (f, "GET", "/api/v1/me", f->r2, NULL, SOUP_STATUS_OK);
-  g_assert_cmpuint (len_at (me2_after, "queues"), ==, 0);
+  g_assert_cmpuint (cs_test_json_len (me2_after, "queues"), ==, 0);
 
   /* A queue must be well-formed, and named once. */
   expect_error (f, "PUT", "/api/v1/queues/bad", f->admin, "{\"title\": \"No labels\"}",
@@ -547,17 +441,17 @@ expect_route (Fixture    *f,
 {
   g_autoptr(JsonNode) answer = predict (f, queue, confidence, "melanoma", text, extra);
 
-  g_assert_true (g_str_has_prefix (s_at (answer, "id"), "c-"));
+  g_assert_true (g_str_has_prefix (cs_test_json_string (answer, "id"), "c-"));
   if (kind == NULL)
     {
-      g_assert_cmpstr (s_at (answer, "routed"), ==, "automated");
-      g_assert_null (at (answer, "trigger"));
+      g_assert_cmpstr (cs_test_json_string (answer, "routed"), ==, "automated");
+      g_assert_null (cs_test_json_at (answer, "trigger"));
     }
   else
     {
-      g_assert_cmpstr (s_at (answer, "routed"), ==, "escalated");
-      g_assert_cmpstr (s_at (answer, "trigger.kind"), ==, kind);
-      g_assert_nonnull (s_at (answer, "trigger.detail"));
+      g_assert_cmpstr (cs_test_json_string (answer, "routed"), ==, "escalated");
+      g_assert_cmpstr (cs_test_json_string (answer, "trigger.kind"), ==, kind);
+      g_assert_nonnull (cs_test_json_string (answer, "trigger.detail"));
     }
 }
 
@@ -575,9 +469,9 @@ test_routing (Fixture       *f,
   /* Each rule in its turn; an earlier rule wins over a later one. */
   low = predict (f, "derm", "0.5", "melanoma", "a CHARGEBACK and self-harm",
                  "\"signals\": {\"fairness\": 0.9, \"anomaly\": 0.99}");
-  g_assert_cmpstr (s_at (low, "trigger.kind"), ==, "low_confidence");
-  g_assert_cmpstr (s_at (low, "trigger.detail"), ==, "confidence 0.50 below threshold 0.80");
-  g_assert_cmpfloat_with_epsilon (d_at (low, "trigger.threshold"), 0.80, 1e-9);
+  g_assert_cmpstr (cs_test_json_string (low, "trigger.kind"), ==, "low_confidence");
+  g_assert_cmpstr (cs_test_json_string (low, "trigger.detail"), ==, "confidence 0.50 below threshold 0.80");
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (low, "trigger.threshold"), 0.80, 1e-9);
   expect_route (f, "derm", "0.9", "a chargeback", "\"signals\": {\"fairness\": 0.2, \"anomaly\": 0.99}", "fairness");
   expect_route (f, "derm", "0.9", "a chargeback", "\"signals\": {\"fairness\": 0.05, \"anomaly\": 0.95}", "anomaly");
   expect_route (f, "derm", "0.9", "Customer filed a CHARGEBACK.", "\"signals\": {\"anomaly\": 0.5}",
@@ -589,57 +483,57 @@ test_routing (Fixture       *f,
   expect_route (f, "derm", "0.8", "plain", "\"signals\": {\"fairness\": 0.10, \"anomaly\": 0.90}", NULL);
 
   /* The audit sample: always at 1.0, never at 0 (derm). */
-  drop (http (f, "PUT", "/api/v1/queues/audit", f->admin,
-                                         "{\"title\": \"A\", \"labels\": [\"melanoma\"],"
-                                         " \"routing\": {\"confidence_threshold\": 0.1, \"audit_sample_rate\": 1.0}}",
-                                         SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/audit", f->admin,
+                           "{\"title\": \"A\", \"labels\": [\"melanoma\"],"
+                           " \"routing\": {\"confidence_threshold\": 0.1, \"audit_sample_rate\": 1.0}}",
+                           SOUP_STATUS_OK));
   expect_route (f, "audit", "0.99", NULL, NULL, "random_audit");
   expect_route (f, "audit", "0.99", NULL, NULL, "random_audit");
 
   /* An escalated case enters the pool with the queue's labels and policy. */
-  kase = get_case (f, f->admin, s_at (low, "id"));
-  g_assert_cmpint (i_at (kase, "version"), ==, 1);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "open");
-  g_assert_true (null_at (kase, "assigned_to"));
-  g_assert_true (null_at (kase, "decided"));
-  g_assert_cmpuint (len_at (kase, "labels"), ==, 3);
-  g_assert_cmpint (i_at (kase, "policy.min_rationale_chars"), ==, 15);
-  g_assert_cmpstr (s_at (kase, "trigger.kind"), ==, "low_confidence");
-  g_assert_cmpfloat_with_epsilon (d_at (kase, "priority"), 0.3 + 0.5 * 0.5, 1e-9);
-  g_assert_nonnull (s_at (kase, "created_at"));
+  kase = get_case (f, f->admin, cs_test_json_string (low, "id"));
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "open");
+  g_assert_true (cs_test_json_is_null (kase, "assigned_to"));
+  g_assert_true (cs_test_json_is_null (kase, "decided"));
+  g_assert_cmpuint (cs_test_json_len (kase, "labels"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (kase, "policy.min_rationale_chars"), ==, 15);
+  g_assert_cmpstr (cs_test_json_string (kase, "trigger.kind"), ==, "low_confidence");
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (kase, "priority"), 0.3 + 0.5 * 0.5, 1e-9);
+  g_assert_nonnull (cs_test_json_string (kase, "created_at"));
 
   /* An automated one is decided by the model, and reaches no reviewer. */
   automated = predict (f, "derm", "0.97", "nevus", NULL, NULL);
-  g_assert_cmpstr (s_at (automated, "routed"), ==, "automated");
+  g_assert_cmpstr (cs_test_json_string (automated, "routed"), ==, "automated");
   g_clear_pointer (&kase, json_node_unref);
-  kase = get_case (f, f->admin, s_at (automated, "id"));
-  g_assert_cmpstr (s_at (kase, "status"), ==, "decided");
-  g_assert_cmpstr (s_at (kase, "decided.by"), ==, "model:m1");
-  g_assert_cmpstr (s_at (kase, "decided.label"), ==, "nevus");
-  g_assert_cmpint (i_at (kase, "version"), ==, 1);
-  drop (claim (f, f->r1, "derm", 500));
+  kase = get_case (f, f->admin, cs_test_json_string (automated, "id"));
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.by"), ==, "model:m1");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.label"), ==, "nevus");
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, 1);
+  cs_test_json_drop (claim (f, f->r1, "derm", 500));
   feed = changes (f, f->r1, NULL, "500");
-  for (guint i = 0; i < len_at (feed, "cases"); i++)
+  for (guint i = 0; i < cs_test_json_len (feed, "cases"); i++)
     {
       g_autofree char *item = g_strdup_printf ("cases.%u.id", i);
-      g_assert_cmpstr (s_at (feed, item), !=, s_at (automated, "id"));
+      g_assert_cmpstr (cs_test_json_string (feed, item), !=, cs_test_json_string (automated, "id"));
     }
-  g_assert_cmpuint (len_at (feed, "cases"), ==, 5);
+  g_assert_cmpuint (cs_test_json_len (feed, "cases"), ==, 5);
 
   /* What the server decides is not taken from the model. */
   owned = predict (f, "derm", "0.5", "melanoma", NULL,
                    "\"id\": \"mine\", \"version\": 9, \"status\": \"decided\", \"priority\": 0.01,"
                    " \"labels\": [\"zzz\"], \"assigned_to\": \"r1\","
                    " \"trigger\": {\"kind\": \"fairness\", \"detail\": \"forged\"}");
-  g_assert_cmpstr (s_at (owned, "id"), !=, "mine");
+  g_assert_cmpstr (cs_test_json_string (owned, "id"), !=, "mine");
   g_clear_pointer (&kase, json_node_unref);
-  kase = get_case (f, f->admin, s_at (owned, "id"));
-  g_assert_cmpstr (s_at (kase, "status"), ==, "open");
-  g_assert_cmpint (i_at (kase, "version"), ==, 1);
-  g_assert_true (null_at (kase, "assigned_to"));
-  g_assert_cmpstr (s_at (kase, "trigger.kind"), ==, "low_confidence");
-  g_assert_cmpstr (s_at (kase, "labels.0"), ==, "melanoma");
-  g_assert_cmpfloat (d_at (kase, "priority"), >, 0.5);
+  kase = get_case (f, f->admin, cs_test_json_string (owned, "id"));
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "open");
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, 1);
+  g_assert_true (cs_test_json_is_null (kase, "assigned_to"));
+  g_assert_cmpstr (cs_test_json_string (kase, "trigger.kind"), ==, "low_confidence");
+  g_assert_cmpstr (cs_test_json_string (kase, "labels.0"), ==, "melanoma");
+  g_assert_cmpfloat (cs_test_json_double (kase, "priority"), >, 0.5);
 
   /* Refused predictions. */
   expect_error (f, "POST", "/api/v1/predictions", f->model,
@@ -742,23 +636,23 @@ test_assets (Fixture       *f,
   sha_over = sha256_of (over);
 
   g_assert_cmpuint (put_asset (f, sha, image, f->model, &answer), ==, SOUP_STATUS_OK);
-  g_assert_cmpint (i_at (answer, "bytes"), ==, 4000);
-  g_assert_cmpstr (s_at (answer, "media_type"), ==, "image/png");
+  g_assert_cmpint (cs_test_json_int (answer, "bytes"), ==, 4000);
+  g_assert_cmpstr (cs_test_json_string (answer, "media_type"), ==, "image/png");
   g_clear_pointer (&answer, json_node_unref);
   /* Uploading again is harmless. */
   g_assert_cmpuint (put_asset (f, sha, image, f->model, NULL), ==, SOUP_STATUS_OK);
 
   /* The bytes must match the name. */
   g_assert_cmpuint (put_asset (f, sha, other, f->model, &answer), ==, SOUP_STATUS_BAD_REQUEST);
-  g_assert_cmpstr (s_at (answer, "error.code"), ==, "hash_mismatch");
-  g_assert_nonnull (strstr (s_at (answer, "error.message"), "hash mismatch"));
+  g_assert_cmpstr (cs_test_json_string (answer, "error.code"), ==, "hash_mismatch");
+  g_assert_nonnull (strstr (cs_test_json_string (answer, "error.message"), "hash mismatch"));
   g_clear_pointer (&answer, json_node_unref);
   g_assert_cmpuint (put_asset (f, "ABC", image, f->model, NULL), ==, SOUP_STATUS_BAD_REQUEST);
 
   /* The limit (1 MiB here): up to it, not past it. */
   g_assert_cmpuint (put_asset (f, sha_exact, exact, f->model, NULL), ==, SOUP_STATUS_OK);
   g_assert_cmpuint (put_asset (f, sha_over, over, f->model, &answer), ==, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
-  g_assert_cmpstr (s_at (answer, "error.code"), ==, "too_large");
+  g_assert_cmpstr (cs_test_json_string (answer, "error.code"), ==, "too_large");
   g_clear_pointer (&answer, json_node_unref);
   assert_no_temporary_files (f);
 
@@ -768,8 +662,8 @@ test_assets (Fixture       *f,
                              " \"model\": {\"name\": \"m1\"}, \"prediction\": {\"label\": \"nevus\", \"confidence\": 0.3}}",
                              sha_over);
   answer = http (f, "POST", "/api/v1/predictions", f->model, unknown, SOUP_STATUS_UNPROCESSABLE_ENTITY);
-  g_assert_cmpstr (s_at (answer, "error.code"), ==, "unknown_asset");
-  g_assert_nonnull (strstr (s_at (answer, "error.message"), sha_over));
+  g_assert_cmpstr (cs_test_json_string (answer, "error.code"), ==, "unknown_asset");
+  g_assert_nonnull (strstr (cs_test_json_string (answer, "error.message"), sha_over));
   g_clear_pointer (&answer, json_node_unref);
 
   with_asset = g_strdup_printf ("{\"queue\": \"derm\", \"subject\": {\"kind\": \"image\", \"title\": \"t\","
@@ -778,7 +672,7 @@ test_assets (Fixture       *f,
                                 sha);
   answer = http (f, "POST", "/api/v1/predictions", f->model, with_asset, SOUP_STATUS_OK);
   claimed = claim (f, f->r1, "derm", 10);
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 1);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 1);
 
   /* The reviewer fetches it: bytes, type, ETag, cached for good. */
   path = g_strdup_printf ("/api/v1/assets/%s", sha);
@@ -832,27 +726,27 @@ test_claims (Fixture       *f,
   g_autoptr(GDateTime) until = NULL;
   g_autofree char *b_path = g_strdup_printf ("/api/v1/claims/%s", b);
 
-  g_assert_cmpuint (len_at (first, "claimed"), ==, 2);
-  g_assert_cmpstr (s_at (first, "claimed.0"), ==, b);
-  g_assert_cmpstr (s_at (first, "claimed.1"), ==, c);
+  g_assert_cmpuint (cs_test_json_len (first, "claimed"), ==, 2);
+  g_assert_cmpstr (cs_test_json_string (first, "claimed.0"), ==, b);
+  g_assert_cmpstr (cs_test_json_string (first, "claimed.1"), ==, c);
   /* The default lease is 24 hours. */
-  until = g_date_time_new_from_iso8601 (s_at (first, "lease_until"), NULL);
+  until = g_date_time_new_from_iso8601 (cs_test_json_string (first, "lease_until"), NULL);
   g_assert_nonnull (until);
   g_assert_cmpint (g_date_time_difference (until, now) / G_TIME_SPAN_SECOND, >=, 24 * 3600 - 60);
   g_assert_cmpint (g_date_time_difference (until, now) / G_TIME_SPAN_SECOND, <=, 24 * 3600 + 60);
 
   /* Another reviewer gets what is left, in order; then nothing is left. */
-  g_assert_cmpuint (len_at (second, "claimed"), ==, 3);
-  g_assert_cmpstr (s_at (second, "claimed.0"), ==, d);
-  g_assert_cmpstr (s_at (second, "claimed.1"), ==, e);
-  g_assert_cmpstr (s_at (second, "claimed.2"), ==, a);
-  g_assert_cmpuint (len_at (none, "claimed"), ==, 0);
+  g_assert_cmpuint (cs_test_json_len (second, "claimed"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (second, "claimed.0"), ==, d);
+  g_assert_cmpstr (cs_test_json_string (second, "claimed.1"), ==, e);
+  g_assert_cmpstr (cs_test_json_string (second, "claimed.2"), ==, a);
+  g_assert_cmpuint (cs_test_json_len (none, "claimed"), ==, 0);
 
   /* A claim moves the case to its reviewer: a new version. */
   kase = get_case (f, f->r1, b);
-  g_assert_cmpstr (s_at (kase, "assigned_to"), ==, "r1");
-  g_assert_cmpstr (s_at (kase, "lease_until"), ==, s_at (first, "lease_until"));
-  g_assert_cmpint (i_at (kase, "version"), ==, 2);
+  g_assert_cmpstr (cs_test_json_string (kase, "assigned_to"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (kase, "lease_until"), ==, cs_test_json_string (first, "lease_until"));
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, 2);
 
   /* Bad claims. */
   expect_error (f, "POST", "/api/v1/claims", f->r1, "{\"queue\": \"derm\", \"count\": 0}", SOUP_STATUS_BAD_REQUEST, "malformed");
@@ -863,11 +757,11 @@ test_claims (Fixture       *f,
   expect_error (f, "DELETE", b_path, f->r2, NULL, SOUP_STATUS_FORBIDDEN, "forbidden");
   expect_error (f, "DELETE", "/api/v1/claims/c-999999", f->r1, NULL, SOUP_STATUS_NOT_FOUND, "not_found");
   released = http (f, "DELETE", b_path, f->r1, NULL, SOUP_STATUS_OK);
-  g_assert_true (null_at (released, "case.assigned_to"));
-  g_assert_cmpint (i_at (released, "case.version"), ==, 3);
+  g_assert_true (cs_test_json_is_null (released, "case.assigned_to"));
+  g_assert_cmpint (cs_test_json_int (released, "case.version"), ==, 3);
   again = claim (f, f->r2, "derm", 10);
-  g_assert_cmpuint (len_at (again, "claimed"), ==, 1);
-  g_assert_cmpstr (s_at (again, "claimed.0"), ==, b);
+  g_assert_cmpuint (cs_test_json_len (again, "claimed"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (again, "claimed.0"), ==, b);
   g_assert_cmpint (case_version (f, b), ==, 4);
 }
 
@@ -883,9 +777,9 @@ claim_when_free (Fixture    *f,
     {
       JsonNode *claimed = claim (f, token, "derm", 10);
 
-      if (len_at (claimed, "claimed") > 0)
+      if (cs_test_json_len (claimed, "claimed") > 0)
         {
-          g_assert_cmpstr (s_at (claimed, "claimed.0"), ==, id);
+          g_assert_cmpstr (cs_test_json_string (claimed, "claimed.0"), ==, id);
           return claimed;
         }
       json_node_unref (claimed);
@@ -907,12 +801,12 @@ test_lease_expiry (Fixture       *f,
   g_autoptr(JsonNode) retaken = NULL;
   g_autoptr(JsonNode) kase = NULL;
 
-  g_assert_cmpuint (len_at (mine, "claimed"), ==, 1);
+  g_assert_cmpuint (cs_test_json_len (mine, "claimed"), ==, 1);
   g_assert_cmpint (case_version (f, x), ==, 2);
   before = changes (f, f->r1, NULL, NULL);
-  g_assert_cmpuint (len_at (before, "cases"), ==, 1);
+  g_assert_cmpuint (cs_test_json_len (before, "cases"), ==, 1);
   /* Still leased: nothing for r2 yet. */
-  g_assert_cmpuint (len_at (taken, "claimed"), ==, 0);
+  g_assert_cmpuint (cs_test_json_len (taken, "claimed"), ==, 0);
   g_clear_pointer (&taken, json_node_unref);
 
   /* The lease runs out and r2 takes the case: the version moves on. */
@@ -920,18 +814,18 @@ test_lease_expiry (Fixture       *f,
   g_assert_cmpint (case_version (f, x), ==, 3);
 
   /* r1 learns that its lease is lost … */
-  feed = changes (f, f->r1, s_at (before, "cursor"), NULL);
-  g_assert_cmpuint (len_at (feed, "cases"), ==, 1);
-  g_assert_cmpstr (s_at (feed, "cases.0.id"), ==, x);
-  g_assert_cmpstr (s_at (feed, "cases.0.assigned_to"), ==, "r2");
-  g_assert_cmpint (i_at (feed, "cases.0.version"), ==, 3);
+  feed = changes (f, f->r1, cs_test_json_string (before, "cursor"), NULL);
+  g_assert_cmpuint (cs_test_json_len (feed, "cases"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (feed, "cases.0.id"), ==, x);
+  g_assert_cmpstr (cs_test_json_string (feed, "cases.0.assigned_to"), ==, "r2");
+  g_assert_cmpint (cs_test_json_int (feed, "cases.0.version"), ==, 3);
 
   /* … and its decision, made on the version it had, is stale. */
   results = decide (f, f->r1, decision ("d-stale", x, 2, "accept", NULL, NULL, "r1", NULL, 5), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "conflict");
-  g_assert_cmpstr (s_at (results, "results.0.reason"), ==, "stale");
-  g_assert_cmpint (i_at (results, "results.0.case.version"), ==, 3);
-  g_assert_cmpstr (s_at (results, "results.0.case.assigned_to"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "conflict");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.reason"), ==, "stale");
+  g_assert_cmpint (cs_test_json_int (results, "results.0.case.version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.case.assigned_to"), ==, "r2");
   g_clear_pointer (&results, json_node_unref);
 
   /* r2 takes its own expired lease back: same version. */
@@ -939,10 +833,10 @@ test_lease_expiry (Fixture       *f,
   g_assert_cmpint (case_version (f, x), ==, 3);
 
   results = decide (f, f->r2, decision ("d-fresh", x, 3, "accept", NULL, NULL, "r2", NULL, 5), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "accepted");
-  g_assert_cmpint (i_at (results, "results.0.case_version"), ==, 4);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "accepted");
+  g_assert_cmpint (cs_test_json_int (results, "results.0.case_version"), ==, 4);
   kase = get_case (f, f->r2, x);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "decided");
 }
 
 static void
@@ -968,47 +862,47 @@ test_changes (Fixture       *f,
   for (guint i = 0; i < 5; i++)
     g_free (predict_id (f, "derm", "0.3", "nevus", NULL, NULL));
   claimed = claim (f, f->r1, "derm", 5);
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 5);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 5);
 
   /* Pages of two: 2 + 2 + 1, in claim order, each case once. */
   page1 = changes (f, f->r1, NULL, "2");
-  g_assert_cmpuint (len_at (page1, "cases"), ==, 2);
-  g_assert_true (json_node_get_boolean (at (page1, "more")));
-  page2 = changes (f, f->r1, s_at (page1, "cursor"), "2");
-  g_assert_cmpuint (len_at (page2, "cases"), ==, 2);
-  g_assert_true (json_node_get_boolean (at (page2, "more")));
-  page3 = changes (f, f->r1, s_at (page2, "cursor"), "2");
-  g_assert_cmpuint (len_at (page3, "cases"), ==, 1);
-  g_assert_false (json_node_get_boolean (at (page3, "more")));
-  cursor3 = s_at (page3, "cursor");
+  g_assert_cmpuint (cs_test_json_len (page1, "cases"), ==, 2);
+  g_assert_true (json_node_get_boolean (cs_test_json_at (page1, "more")));
+  page2 = changes (f, f->r1, cs_test_json_string (page1, "cursor"), "2");
+  g_assert_cmpuint (cs_test_json_len (page2, "cases"), ==, 2);
+  g_assert_true (json_node_get_boolean (cs_test_json_at (page2, "more")));
+  page3 = changes (f, f->r1, cs_test_json_string (page2, "cursor"), "2");
+  g_assert_cmpuint (cs_test_json_len (page3, "cases"), ==, 1);
+  g_assert_false (json_node_get_boolean (cs_test_json_at (page3, "more")));
+  cursor3 = cs_test_json_string (page3, "cursor");
 
   for (guint p = 0; p < 3; p++)
     {
       JsonNode *page = p == 0 ? page1 : p == 1 ? page2 : page3;
 
-      for (guint i = 0; i < len_at (page, "cases"); i++)
+      for (guint i = 0; i < cs_test_json_len (page, "cases"); i++)
         {
           g_autofree char *id_path = g_strdup_printf ("cases.%u.id", i);
           g_autofree char *claimed_path = g_strdup_printf ("claimed.%u", p * 2 + i);
           g_autofree char *owner_path = g_strdup_printf ("cases.%u.assigned_to", i);
 
-          g_assert_cmpstr (s_at (page, id_path), ==, s_at (claimed, claimed_path));
-          g_assert_cmpstr (s_at (page, owner_path), ==, "r1");
-          g_assert_true (g_hash_table_add (seen, g_strdup (s_at (page, id_path))));
+          g_assert_cmpstr (cs_test_json_string (page, id_path), ==, cs_test_json_string (claimed, claimed_path));
+          g_assert_cmpstr (cs_test_json_string (page, owner_path), ==, "r1");
+          g_assert_true (g_hash_table_add (seen, g_strdup (cs_test_json_string (page, id_path))));
         }
     }
 
   /* Nothing new: an empty page keeps the cursor. */
   empty = changes (f, f->r1, cursor3, NULL);
-  g_assert_cmpuint (len_at (empty, "cases"), ==, 0);
-  g_assert_cmpstr (s_at (empty, "cursor"), ==, cursor3);
-  g_assert_false (json_node_get_boolean (at (empty, "more")));
+  g_assert_cmpuint (cs_test_json_len (empty, "cases"), ==, 0);
+  g_assert_cmpstr (cs_test_json_string (empty, "cursor"), ==, cursor3);
+  g_assert_false (json_node_get_boolean (cs_test_json_at (empty, "more")));
   /* A limit past the maximum is the maximum; none is 100. */
   all = changes (f, f->r1, NULL, "100000");
-  g_assert_cmpuint (len_at (all, "cases"), ==, 5);
+  g_assert_cmpuint (cs_test_json_len (all, "cases"), ==, 5);
   g_clear_pointer (&all, json_node_unref);
   all = changes (f, f->r1, NULL, NULL);
-  g_assert_cmpuint (len_at (all, "cases"), ==, 5);
+  g_assert_cmpuint (cs_test_json_len (all, "cases"), ==, 5);
 
   expect_error (f, "GET", "/api/v1/changes?since=abc", f->r1, NULL, SOUP_STATUS_BAD_REQUEST, "malformed");
   expect_error (f, "GET", "/api/v1/changes?since=-1", f->r1, NULL, SOUP_STATUS_BAD_REQUEST, "malformed");
@@ -1016,31 +910,31 @@ test_changes (Fixture       *f,
   expect_error (f, "GET", "/api/v1/changes?limit=ten", f->r1, NULL, SOUP_STATUS_BAD_REQUEST, "malformed");
 
   /* Withdrawn by the site: the case comes again, withdrawn. */
-  withdraw_path = g_strdup_printf ("/api/v1/cases/%s/withdraw", s_at (claimed, "claimed.0"));
-  drop (http (f, "POST", withdraw_path, f->admin, NULL, SOUP_STATUS_OK));
+  withdraw_path = g_strdup_printf ("/api/v1/cases/%s/withdraw", cs_test_json_string (claimed, "claimed.0"));
+  cs_test_json_drop (http (f, "POST", withdraw_path, f->admin, NULL, SOUP_STATUS_OK));
   withdrawn = changes (f, f->r1, cursor3, NULL);
-  g_assert_cmpuint (len_at (withdrawn, "cases"), ==, 1);
-  g_assert_cmpstr (s_at (withdrawn, "cases.0.id"), ==, s_at (claimed, "claimed.0"));
-  g_assert_cmpstr (s_at (withdrawn, "cases.0.status"), ==, "withdrawn");
-  g_assert_cmpint (i_at (withdrawn, "cases.0.version"), ==, 3);
+  g_assert_cmpuint (cs_test_json_len (withdrawn, "cases"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (withdrawn, "cases.0.id"), ==, cs_test_json_string (claimed, "claimed.0"));
+  g_assert_cmpstr (cs_test_json_string (withdrawn, "cases.0.status"), ==, "withdrawn");
+  g_assert_cmpint (cs_test_json_int (withdrawn, "cases.0.version"), ==, 3);
 
   /* Decided by someone else: it comes again, decided, to both. */
-  results = decide (f, f->r2, decision ("d-by-r2", s_at (claimed, "claimed.1"), 2, "accept", NULL, NULL, "r2", NULL, 5),
+  results = decide (f, f->r2, decision ("d-by-r2", cs_test_json_string (claimed, "claimed.1"), 2, "accept", NULL, NULL, "r2", NULL, 5),
                     NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "accepted");
-  decided = changes (f, f->r1, s_at (withdrawn, "cursor"), NULL);
-  g_assert_cmpuint (len_at (decided, "cases"), ==, 1);
-  g_assert_cmpstr (s_at (decided, "cases.0.id"), ==, s_at (claimed, "claimed.1"));
-  g_assert_cmpstr (s_at (decided, "cases.0.status"), ==, "decided");
-  g_assert_cmpstr (s_at (decided, "cases.0.decided.by"), ==, "r2");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "accepted");
+  decided = changes (f, f->r1, cs_test_json_string (withdrawn, "cursor"), NULL);
+  g_assert_cmpuint (cs_test_json_len (decided, "cases"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (decided, "cases.0.id"), ==, cs_test_json_string (claimed, "claimed.1"));
+  g_assert_cmpstr (cs_test_json_string (decided, "cases.0.status"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (decided, "cases.0.decided.by"), ==, "r2");
   r2_feed = changes (f, f->r2, NULL, NULL);
-  g_assert_cmpuint (len_at (r2_feed, "cases"), ==, 1);
+  g_assert_cmpuint (cs_test_json_len (r2_feed, "cases"), ==, 1);
 
   /* Ground truth is not a change for the reviewer. */
-  truth_path = g_strdup_printf ("/api/v1/cases/%s/truth", s_at (claimed, "claimed.2"));
-  drop (http (f, "PUT", truth_path, f->model, "{\"label\": \"nevus\"}", SOUP_STATUS_OK));
-  after_truth = changes (f, f->r1, s_at (decided, "cursor"), NULL);
-  g_assert_cmpuint (len_at (after_truth, "cases"), ==, 0);
+  truth_path = g_strdup_printf ("/api/v1/cases/%s/truth", cs_test_json_string (claimed, "claimed.2"));
+  cs_test_json_drop (http (f, "PUT", truth_path, f->model, "{\"label\": \"nevus\"}", SOUP_STATUS_OK));
+  after_truth = changes (f, f->r1, cs_test_json_string (decided, "cursor"), NULL);
+  g_assert_cmpuint (cs_test_json_len (after_truth, "cases"), ==, 0);
 }
 
 static void
@@ -1060,45 +954,45 @@ test_decisions (Fixture       *f,
   g_autoptr(GPtrArray) lines = NULL;
   g_autoptr(GString) big = NULL;
 
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 4);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 4);
 
   /* Accepted: stored, the case decided with the model's label. */
   results = decide (f, f->r1, decision ("d-1", c1, 2, "accept", NULL, NULL, "r1", NULL, 1200), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.id"), ==, "d-1");
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "accepted");
-  g_assert_cmpint (i_at (results, "results.0.case_version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.id"), ==, "d-1");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "accepted");
+  g_assert_cmpint (cs_test_json_int (results, "results.0.case_version"), ==, 3);
   g_clear_pointer (&results, json_node_unref);
   kase = get_case (f, f->r1, c1);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "decided");
-  g_assert_cmpint (i_at (kase, "version"), ==, 3);
-  g_assert_cmpstr (s_at (kase, "decided.by"), ==, "r1");
-  g_assert_cmpstr (s_at (kase, "decided.action"), ==, "accept");
-  g_assert_cmpstr (s_at (kase, "decided.label"), ==, "melanoma");
-  g_assert_cmpstr (s_at (kase, "decided.at"), ==, "2026-11-24T09:31:07Z");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "decided");
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.action"), ==, "accept");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.label"), ==, "melanoma");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.at"), ==, "2026-11-24T09:31:07Z");
 
   /* A retry, even with other content, is a duplicate with the first answer. */
   results = decide (f, f->r1, decision ("d-1", c1, 2, "accept", NULL, NULL, "r1", NULL, 1200), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "duplicate");
-  g_assert_cmpint (i_at (results, "results.0.case_version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "duplicate");
+  g_assert_cmpint (cs_test_json_int (results, "results.0.case_version"), ==, 3);
   g_clear_pointer (&results, json_node_unref);
   results = decide (f, f->r1, decision ("d-1", c1, 3, "reject", NULL, RATIONALE, "r1", NULL, 1), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "duplicate");
-  g_assert_cmpint (i_at (results, "results.0.case_version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "duplicate");
+  g_assert_cmpint (cs_test_json_int (results, "results.0.case_version"), ==, 3);
   g_clear_pointer (&results, json_node_unref);
   lines = export_lines (f, NULL, NULL);
   g_assert_cmpuint (lines->len, ==, 1);
   m = metrics (f, "derm");
-  g_assert_cmpint (i_at (m, "by_action.accept"), ==, 1);
-  g_assert_cmpint (i_at (m, "by_action.reject"), ==, 0);
-  g_assert_cmpint (i_at (m, "decided"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.accept"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.reject"), ==, 0);
+  g_assert_cmpint (cs_test_json_int (m, "decided"), ==, 1);
   g_clear_pointer (&m, json_node_unref);
 
   /* Decided by another reviewer: a conflict with the case as it is. */
   results = decide (f, f->r2, decision ("d-2", c1, 3, "accept", NULL, NULL, "r2", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "conflict");
-  g_assert_cmpstr (s_at (results, "results.0.reason"), ==, "decided");
-  g_assert_cmpstr (s_at (results, "results.0.case.id"), ==, c1);
-  g_assert_cmpstr (s_at (results, "results.0.case.decided.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "conflict");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.reason"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.case.id"), ==, c1);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.case.decided.by"), ==, "r1");
   g_clear_pointer (&results, json_node_unref);
 
   /* Invalid ones, in one batch, answered in order; none is stored. */
@@ -1113,7 +1007,7 @@ test_decisions (Fixture       *f,
                     decision ("i-7", c2, 2, "ponder", NULL, NULL, "r1", NULL, 10),
                     decision ("i-8", c2, 2, "reject", NULL, "too short", "r1", NULL, 10),
                     NULL);
-  g_assert_cmpuint (len_at (results, "results"), ==, 8);
+  g_assert_cmpuint (cs_test_json_len (results, "results"), ==, 8);
   for (guint i = 0; i < 8; i++)
     {
       g_autofree char *status = g_strdup_printf ("results.%u.status", i);
@@ -1121,31 +1015,31 @@ test_decisions (Fixture       *f,
       g_autofree char *message = g_strdup_printf ("results.%u.message", i);
       g_autofree char *expected_id = g_strdup_printf ("i-%u", i + 1);
 
-      g_assert_cmpstr (s_at (results, id), ==, expected_id);
-      g_assert_cmpstr (s_at (results, status), ==, "invalid");
-      g_assert_nonnull (s_at (results, message));
+      g_assert_cmpstr (cs_test_json_string (results, id), ==, expected_id);
+      g_assert_cmpstr (cs_test_json_string (results, status), ==, "invalid");
+      g_assert_nonnull (cs_test_json_string (results, message));
     }
-  g_assert_nonnull (strstr (s_at (results, "results.1.message"), "lentigo"));
-  g_assert_nonnull (strstr (s_at (results, "results.5.message"), "case_id"));
+  g_assert_nonnull (strstr (cs_test_json_string (results, "results.1.message"), "lentigo"));
+  g_assert_nonnull (strstr (cs_test_json_string (results, "results.5.message"), "case_id"));
   g_clear_pointer (&results, json_node_unref);
   g_assert_cmpint (case_version (f, c2), ==, 2);
   /* Never stored: the same id, now well-formed, is accepted. */
   results = decide (f, f->r1, decision ("i-1", c2, 2, "override", "nevus", RATIONALE, "r1", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "accepted");
   g_clear_pointer (&results, json_node_unref);
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->r1, c2);
-  g_assert_cmpstr (s_at (kase, "decided.label"), ==, "nevus");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.label"), ==, "nevus");
 
   /* Withdrawn: a conflict too; a decided case cannot be withdrawn. */
   g_clear_pointer (&kase, json_node_unref);
   kase = http (f, "POST", withdraw3, f->admin, NULL, SOUP_STATUS_OK);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "withdrawn");
-  g_assert_cmpint (i_at (kase, "version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "withdrawn");
+  g_assert_cmpint (cs_test_json_int (kase, "version"), ==, 3);
   results = decide (f, f->r1, decision ("d-3", c3, 3, "accept", NULL, NULL, "r1", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "conflict");
-  g_assert_cmpstr (s_at (results, "results.0.reason"), ==, "withdrawn");
-  g_assert_cmpstr (s_at (results, "results.0.case.status"), ==, "withdrawn");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "conflict");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.reason"), ==, "withdrawn");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.case.status"), ==, "withdrawn");
   g_clear_pointer (&results, json_node_unref);
   expect_error (f, "POST", withdraw1, f->admin, NULL, SOUP_STATUS_CONFLICT, "conflict");
   expect_error (f, "POST", "/api/v1/cases/c-999999/withdraw", f->admin, NULL, SOUP_STATUS_NOT_FOUND, "not_found");
@@ -1153,47 +1047,47 @@ test_decisions (Fixture       *f,
 
   /* Escalate: back to the pool at the top, but not for the one who escalated. */
   results = decide (f, f->r1, decision ("d-4", c4, 2, "escalate", NULL, RATIONALE, "r1", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "accepted");
-  g_assert_cmpint (i_at (results, "results.0.case_version"), ==, 3);
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "accepted");
+  g_assert_cmpint (cs_test_json_int (results, "results.0.case_version"), ==, 3);
   g_clear_pointer (&results, json_node_unref);
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->r1, c4);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "open");
-  g_assert_true (null_at (kase, "assigned_to"));
-  g_assert_true (null_at (kase, "decided"));
-  g_assert_cmpfloat (d_at (kase, "priority"), ==, 1.0);
-  g_assert_cmpstr (s_at (kase, "trigger.kind"), ==, "low_confidence");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "open");
+  g_assert_true (cs_test_json_is_null (kase, "assigned_to"));
+  g_assert_true (cs_test_json_is_null (kase, "decided"));
+  g_assert_cmpfloat (cs_test_json_double (kase, "priority"), ==, 1.0);
+  g_assert_cmpstr (cs_test_json_string (kase, "trigger.kind"), ==, "low_confidence");
   g_clear_pointer (&claimed, json_node_unref);
   claimed = claim (f, f->r1, "derm", 10);
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 0);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 0);
   results = decide (f, f->r1, decision ("d-5", c4, 3, "accept", NULL, NULL, "r1", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "invalid");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "invalid");
   g_clear_pointer (&results, json_node_unref);
   g_clear_pointer (&claimed, json_node_unref);
   claimed = claim (f, f->r2, "derm", 10);
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 1);
-  g_assert_cmpstr (s_at (claimed, "claimed.0"), ==, c4);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 1);
+  g_assert_cmpstr (cs_test_json_string (claimed, "claimed.0"), ==, c4);
   g_clear_pointer (&lines, g_ptr_array_unref);
   lines = export_lines (f, NULL, NULL);
   g_assert_cmpuint (lines->len, ==, 2);   /* an escalation is not an outcome */
 
   /* Reject: final, with no label. */
   results = decide (f, f->r2, decision ("d-6", c4, 4, "reject", NULL, RATIONALE, "r2", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (results, "results.0.status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (results, "results.0.status"), ==, "accepted");
   g_clear_pointer (&results, json_node_unref);
   g_clear_pointer (&lines, g_ptr_array_unref);
   lines = export_lines (f, NULL, NULL);
   g_assert_cmpuint (lines->len, ==, 3);
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 2), "action"), ==, "reject");
-  g_assert_true (null_at (g_ptr_array_index (lines, 2), "final_label"));
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 2), "action"), ==, "reject");
+  g_assert_true (cs_test_json_is_null (g_ptr_array_index (lines, 2), "final_label"));
   m = metrics (f, "derm");
-  g_assert_cmpint (i_at (m, "by_action.escalate"), ==, 1);
-  g_assert_cmpint (i_at (m, "by_action.override"), ==, 1);
-  g_assert_cmpint (i_at (m, "decided"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.escalate"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.override"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "decided"), ==, 3);
 
   /* The batch's own limits. */
   results = http (f, "POST", "/api/v1/decisions", f->r1, "{\"decisions\": []}", SOUP_STATUS_OK);
-  g_assert_cmpuint (len_at (results, "results"), ==, 0);
+  g_assert_cmpuint (cs_test_json_len (results, "results"), ==, 0);
   big = g_string_new ("{\"decisions\": [");
   for (guint i = 0; i < 501; i++)
     {
@@ -1237,7 +1131,7 @@ test_bodies (Fixture       *f,
 
   /* And the server is still there. */
   health = http (f, "GET", "/api/v1/health", NULL, NULL, SOUP_STATUS_OK);
-  g_assert_cmpstr (s_at (health, "status"), ==, "ok");
+  g_assert_cmpstr (cs_test_json_string (health, "status"), ==, "ok");
 }
 
 /* A fixture whose figures are worked out by hand (queue "mq", labels a b c,
@@ -1287,19 +1181,19 @@ test_export_and_metrics (Fixture       *f,
   g_auto(GStrv) cli_lines = NULL;
   JsonNode *line;
 
-  drop (http (f, "PUT", "/api/v1/queues/mq", f->admin,
-                                         "{\"title\": \"M\", \"labels\": [\"a\", \"b\", \"c\"],"
-                                         " \"policy\": {\"rationale_required\": [\"override\", \"reject\", \"escalate\"],"
-                                         "            \"min_rationale_chars\": 5},"
-                                         " \"routing\": {\"confidence_threshold\": 0.8}, \"reviewers\": [\"r1\"]}",
-                                         SOUP_STATUS_OK));
-  drop (http (f, "PUT", "/api/v1/queues/other", f->admin,
-                                         "{\"title\": \"O\", \"labels\": [\"a\"]}", SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/mq", f->admin,
+                           "{\"title\": \"M\", \"labels\": [\"a\", \"b\", \"c\"],"
+                           " \"policy\": {\"rationale_required\": [\"override\", \"reject\", \"escalate\"],"
+                           "            \"min_rationale_chars\": 5},"
+                           " \"routing\": {\"confidence_threshold\": 0.8}, \"reviewers\": [\"r1\"]}",
+                           SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", "/api/v1/queues/other", f->admin,
+                           "{\"title\": \"O\", \"labels\": [\"a\"]}", SOUP_STATUS_OK));
 
   p1 = predict (f, "mq", "0.90", "a", NULL, "\"truth\": \"a\", \"created_at\": \"2026-01-01T00:00:00Z\"");
   p2 = predict (f, "mq", "0.95", "b", NULL, "\"truth\": \"a\", \"created_at\": \"2026-01-01T00:00:00Z\"");
-  g_assert_cmpstr (s_at (p1, "routed"), ==, "automated");
-  g_assert_cmpstr (s_at (p2, "routed"), ==, "automated");
+  g_assert_cmpstr (cs_test_json_string (p1, "routed"), ==, "automated");
+  g_assert_cmpstr (cs_test_json_string (p2, "routed"), ==, "automated");
   {
     g_autofree char *with_truth_b = g_strdup_printf ("\"truth\": \"b\", %s", t0);
     g_autofree char *with_truth_c = g_strdup_printf ("\"truth\": \"c\", %s", t0);
@@ -1314,13 +1208,13 @@ test_export_and_metrics (Fixture       *f,
 
   /* Truth that arrives later. */
   truth4 = g_strdup_printf ("/api/v1/cases/%s/truth", p4);
-  drop (http (f, "PUT", truth4, f->model, "{\"label\": \"c\"}", SOUP_STATUS_OK));
+  cs_test_json_drop (http (f, "PUT", truth4, f->model, "{\"label\": \"c\"}", SOUP_STATUS_OK));
   expect_error (f, "PUT", "/api/v1/cases/c-999999/truth", f->model, "{\"label\": \"c\"}", SOUP_STATUS_NOT_FOUND,
                 "not_found");
   expect_error (f, "PUT", truth4, f->model, "{\"label\": 3}", SOUP_STATUS_BAD_REQUEST, "malformed");
 
   claimed = claim (f, f->r1, "mq", 10);
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 5);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 5);
   results = decide (f, f->r1,
                     decision ("m-3", p3, 2, "override", "b", "Looks like b", "r1", "2026-01-01T00:01:40Z", 1000),
                     decision ("m-4", p4, 2, "accept", NULL, NULL, "r1", "2026-01-01T00:05:00Z", 3000),
@@ -1330,98 +1224,98 @@ test_export_and_metrics (Fixture       *f,
   for (guint i = 0; i < 4; i++)
     {
       g_autofree char *status = g_strdup_printf ("results.%u.status", i);
-      g_assert_cmpstr (s_at (results, status), ==, "accepted");
+      g_assert_cmpstr (cs_test_json_string (results, status), ==, "accepted");
     }
 
   m = metrics (f, "mq");
-  g_assert_cmpint (i_at (m, "predictions"), ==, 7);
-  g_assert_cmpint (i_at (m, "escalated"), ==, 5);
-  g_assert_cmpint (i_at (m, "automated"), ==, 2);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "intervention_rate"), 5.0 / 7.0, 1e-9);
-  g_assert_cmpint (i_at (m, "decided"), ==, 3);
-  g_assert_cmpint (i_at (m, "by_action.accept"), ==, 1);
-  g_assert_cmpint (i_at (m, "by_action.override"), ==, 1);
-  g_assert_cmpint (i_at (m, "by_action.reject"), ==, 1);
-  g_assert_cmpint (i_at (m, "by_action.escalate"), ==, 1);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "override_rate"), 1.0 / 3.0, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "median_duration_ms"), 2500, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "median_time_to_decision_s"), 200, 1e-9);
-  g_assert_cmpint (i_at (m, "by_trigger.low_confidence"), ==, 5);
-  g_assert_cmpint (i_at (m, "by_trigger.fairness"), ==, 0);
-  g_assert_cmpint (i_at (m, "by_trigger.random_audit"), ==, 0);
+  g_assert_cmpint (cs_test_json_int (m, "predictions"), ==, 7);
+  g_assert_cmpint (cs_test_json_int (m, "escalated"), ==, 5);
+  g_assert_cmpint (cs_test_json_int (m, "automated"), ==, 2);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "intervention_rate"), 5.0 / 7.0, 1e-9);
+  g_assert_cmpint (cs_test_json_int (m, "decided"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.accept"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.override"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.reject"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "by_action.escalate"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "override_rate"), 1.0 / 3.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "median_duration_ms"), 2500, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "median_time_to_decision_s"), 200, 1e-9);
+  g_assert_cmpint (cs_test_json_int (m, "by_trigger.low_confidence"), ==, 5);
+  g_assert_cmpint (cs_test_json_int (m, "by_trigger.fairness"), ==, 0);
+  g_assert_cmpint (cs_test_json_int (m, "by_trigger.random_audit"), ==, 0);
   /* Of the five low-confidence cases, three decided by a person, one of them overridden. */
-  g_assert_cmpint (i_at (m, "overrides_by_trigger.low_confidence.decided"), ==, 3);
-  g_assert_cmpint (i_at (m, "overrides_by_trigger.low_confidence.overrides"), ==, 1);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "overrides_by_trigger.low_confidence.override_rate"), 1.0 / 3.0, 1e-9);
-  g_assert_cmpint (i_at (m, "overrides_by_trigger.fairness.decided"), ==, 0);
-  g_assert_true (null_at (m, "overrides_by_trigger.fairness.override_rate"));
-  g_assert_cmpint (i_at (m, "accuracy.with_truth"), ==, 6);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.model"), 0.5, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.final"), 0.75, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.escalated_model"), 0.5, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (m, "accuracy.escalated_final"), 1.0, 1e-9);
+  g_assert_cmpint (cs_test_json_int (m, "overrides_by_trigger.low_confidence.decided"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (m, "overrides_by_trigger.low_confidence.overrides"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "overrides_by_trigger.low_confidence.override_rate"), 1.0 / 3.0, 1e-9);
+  g_assert_cmpint (cs_test_json_int (m, "overrides_by_trigger.fairness.decided"), ==, 0);
+  g_assert_true (cs_test_json_is_null (m, "overrides_by_trigger.fairness.override_rate"));
+  g_assert_cmpint (cs_test_json_int (m, "accuracy.with_truth"), ==, 6);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "accuracy.model"), 0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "accuracy.final"), 0.75, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "accuracy.escalated_model"), 0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (m, "accuracy.escalated_final"), 1.0, 1e-9);
 
   /* All queues; a queue with nothing to count; no such queue. */
   all = metrics (f, NULL);
-  g_assert_cmpint (i_at (all, "predictions"), ==, 8);
-  g_assert_cmpint (i_at (all, "automated"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (all, "predictions"), ==, 8);
+  g_assert_cmpint (cs_test_json_int (all, "automated"), ==, 3);
   other = metrics (f, "other");
-  g_assert_cmpint (i_at (other, "predictions"), ==, 1);
-  g_assert_cmpint (i_at (other, "accuracy.with_truth"), ==, 0);
-  g_assert_true (null_at (other, "accuracy.model"));
-  g_assert_true (null_at (other, "accuracy.final"));
-  g_assert_true (null_at (other, "override_rate"));
-  g_assert_true (null_at (other, "median_duration_ms"));
-  g_assert_true (null_at (other, "median_time_to_decision_s"));
+  g_assert_cmpint (cs_test_json_int (other, "predictions"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (other, "accuracy.with_truth"), ==, 0);
+  g_assert_true (cs_test_json_is_null (other, "accuracy.model"));
+  g_assert_true (cs_test_json_is_null (other, "accuracy.final"));
+  g_assert_true (cs_test_json_is_null (other, "override_rate"));
+  g_assert_true (cs_test_json_is_null (other, "median_duration_ms"));
+  g_assert_true (cs_test_json_is_null (other, "median_time_to_decision_s"));
   expect_error (f, "GET", "/api/v1/metrics?queue=nowhere", f->admin, NULL, SOUP_STATUS_NOT_FOUND, "not_found");
 
   /* The export: outcomes in the order they were made. */
   lines = export_lines (f, NULL, &cursor);
   g_assert_cmpuint (lines->len, ==, 6);
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 0), "case_id"), ==, s_at (p1, "id"));
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 1), "case_id"), ==, s_at (p2, "id"));
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 2), "case_id"), ==, s_at (o1, "id"));
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 3), "case_id"), ==, p3);
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 4), "case_id"), ==, p4);
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 5), "case_id"), ==, p5);
-  g_assert_cmpstr (cursor, ==, s_at (g_ptr_array_index (lines, 5), "cursor"));
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 0), "case_id"), ==, cs_test_json_string (p1, "id"));
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 1), "case_id"), ==, cs_test_json_string (p2, "id"));
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 2), "case_id"), ==, cs_test_json_string (o1, "id"));
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 3), "case_id"), ==, p3);
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 4), "case_id"), ==, p4);
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 5), "case_id"), ==, p5);
+  g_assert_cmpstr (cursor, ==, cs_test_json_string (g_ptr_array_index (lines, 5), "cursor"));
 
   line = g_ptr_array_index (lines, 0);
-  g_assert_cmpstr (s_at (line, "queue"), ==, "mq");
-  g_assert_cmpstr (s_at (line, "action"), ==, "automated");
-  g_assert_cmpstr (s_at (line, "decided_by"), ==, "model:m1");
-  g_assert_cmpstr (s_at (line, "model_label"), ==, "a");
-  g_assert_cmpstr (s_at (line, "final_label"), ==, "a");
-  g_assert_cmpfloat_with_epsilon (d_at (line, "model_confidence"), 0.90, 1e-9);
-  g_assert_true (null_at (line, "rationale"));
-  g_assert_true (null_at (line, "trigger"));
-  g_assert_true (null_at (line, "duration_ms"));
-  g_assert_cmpstr (s_at (line, "truth"), ==, "a");
-  g_assert_cmpstr (s_at (line, "created_at"), ==, "2026-01-01T00:00:00Z");
-  g_assert_nonnull (s_at (line, "decided_at"));
+  g_assert_cmpstr (cs_test_json_string (line, "queue"), ==, "mq");
+  g_assert_cmpstr (cs_test_json_string (line, "action"), ==, "automated");
+  g_assert_cmpstr (cs_test_json_string (line, "decided_by"), ==, "model:m1");
+  g_assert_cmpstr (cs_test_json_string (line, "model_label"), ==, "a");
+  g_assert_cmpstr (cs_test_json_string (line, "final_label"), ==, "a");
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (line, "model_confidence"), 0.90, 1e-9);
+  g_assert_true (cs_test_json_is_null (line, "rationale"));
+  g_assert_true (cs_test_json_is_null (line, "trigger"));
+  g_assert_true (cs_test_json_is_null (line, "duration_ms"));
+  g_assert_cmpstr (cs_test_json_string (line, "truth"), ==, "a");
+  g_assert_cmpstr (cs_test_json_string (line, "created_at"), ==, "2026-01-01T00:00:00Z");
+  g_assert_nonnull (cs_test_json_string (line, "decided_at"));
 
   line = g_ptr_array_index (lines, 3);
-  g_assert_cmpstr (s_at (line, "action"), ==, "override");
-  g_assert_cmpstr (s_at (line, "decided_by"), ==, "r1");
-  g_assert_cmpstr (s_at (line, "model_label"), ==, "a");
-  g_assert_cmpstr (s_at (line, "final_label"), ==, "b");
-  g_assert_cmpstr (s_at (line, "rationale"), ==, "Looks like b");
-  g_assert_cmpstr (s_at (line, "trigger"), ==, "low_confidence");
-  g_assert_cmpint (i_at (line, "duration_ms"), ==, 1000);
-  g_assert_cmpstr (s_at (line, "truth"), ==, "b");
-  g_assert_cmpstr (s_at (line, "created_at"), ==, "2026-01-01T00:00:00Z");
-  g_assert_cmpstr (s_at (line, "decided_at"), ==, "2026-01-01T00:01:40Z");
+  g_assert_cmpstr (cs_test_json_string (line, "action"), ==, "override");
+  g_assert_cmpstr (cs_test_json_string (line, "decided_by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (line, "model_label"), ==, "a");
+  g_assert_cmpstr (cs_test_json_string (line, "final_label"), ==, "b");
+  g_assert_cmpstr (cs_test_json_string (line, "rationale"), ==, "Looks like b");
+  g_assert_cmpstr (cs_test_json_string (line, "trigger"), ==, "low_confidence");
+  g_assert_cmpint (cs_test_json_int (line, "duration_ms"), ==, 1000);
+  g_assert_cmpstr (cs_test_json_string (line, "truth"), ==, "b");
+  g_assert_cmpstr (cs_test_json_string (line, "created_at"), ==, "2026-01-01T00:00:00Z");
+  g_assert_cmpstr (cs_test_json_string (line, "decided_at"), ==, "2026-01-01T00:01:40Z");
 
   /* Truth recorded later shows in the export. */
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 4), "truth"), ==, "c");
-  g_assert_cmpstr (s_at (g_ptr_array_index (lines, 4), "final_label"), ==, "c");
-  g_assert_true (null_at (g_ptr_array_index (lines, 5), "final_label"));
-  g_assert_true (null_at (g_ptr_array_index (lines, 5), "truth"));
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 4), "truth"), ==, "c");
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (lines, 4), "final_label"), ==, "c");
+  g_assert_true (cs_test_json_is_null (g_ptr_array_index (lines, 5), "final_label"));
+  g_assert_true (cs_test_json_is_null (g_ptr_array_index (lines, 5), "truth"));
 
   /* Resuming from a cursor. */
-  tail = export_lines (f, s_at (g_ptr_array_index (lines, 2), "cursor"), &cursor_after);
+  tail = export_lines (f, cs_test_json_string (g_ptr_array_index (lines, 2), "cursor"), &cursor_after);
   g_assert_cmpuint (tail->len, ==, 3);
-  g_assert_cmpstr (s_at (g_ptr_array_index (tail, 0), "case_id"), ==, p3);
+  g_assert_cmpstr (cs_test_json_string (g_ptr_array_index (tail, 0), "case_id"), ==, p3);
   g_assert_cmpstr (cursor_after, ==, cursor);
   none = export_lines (f, cursor, &cursor_empty);
   g_assert_cmpuint (none->len, ==, 0);
@@ -1432,12 +1326,12 @@ test_export_and_metrics (Fixture       *f,
   g_assert_cmpint (cs_test_server_run (f->server, &out, NULL, "metrics", "--queue", "mq", NULL), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   cli = json_node_copy (json_parser_get_root (parser));
-  g_assert_cmpint (i_at (cli, "predictions"), ==, 7);
-  g_assert_cmpfloat_with_epsilon (d_at (cli, "median_duration_ms"), 2500, 1e-9);
-  g_assert_cmpfloat_with_epsilon (d_at (cli, "accuracy.final"), 0.75, 1e-9);
+  g_assert_cmpint (cs_test_json_int (cli, "predictions"), ==, 7);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (cli, "median_duration_ms"), 2500, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cs_test_json_double (cli, "accuracy.final"), 0.75, 1e-9);
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (cs_test_server_run (f->server, &out, NULL, "export", "--since",
-                                       s_at (g_ptr_array_index (lines, 2), "cursor"), NULL), ==, 0);
+                                       cs_test_json_string (g_ptr_array_index (lines, 2), "cursor"), NULL), ==, 0);
   cli_lines = g_strsplit (g_strstrip (out), "\n", -1);
   g_assert_cmpuint (g_strv_length (cli_lines), ==, 3);
   g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "metrics", "--queue", "nowhere", NULL), ==, 1);
@@ -1456,19 +1350,19 @@ test_durability (Fixture       *f,
   g_autoptr(JsonNode) kase = NULL;
   GStatBuf st;
 
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 1);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 1);
   first = decide (f, f->r1, decision ("d-durable", id, 2, "accept", NULL, NULL, "r1", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (first, "results.0.status"), ==, "accepted");
+  g_assert_cmpstr (cs_test_json_string (first, "results.0.status"), ==, "accepted");
 
   /* The answer came after the commit: a crash now loses nothing. */
   cs_test_server_kill (f->server);
   cs_test_server_restart (f->server);
 
   replay = decide (f, f->r1, decision ("d-durable", id, 2, "accept", NULL, NULL, "r1", NULL, 10), NULL);
-  g_assert_cmpstr (s_at (replay, "results.0.status"), ==, "duplicate");
-  g_assert_cmpint (i_at (replay, "results.0.case_version"), ==, i_at (first, "results.0.case_version"));
+  g_assert_cmpstr (cs_test_json_string (replay, "results.0.status"), ==, "duplicate");
+  g_assert_cmpint (cs_test_json_int (replay, "results.0.case_version"), ==, cs_test_json_int (first, "results.0.case_version"));
   kase = get_case (f, f->r1, id);
-  g_assert_cmpstr (s_at (kase, "status"), ==, "decided");
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "decided");
 
   /* Private files. */
   g_assert_cmpint (g_stat (cs_test_server_get_data_dir (f->server), &st), ==, 0);
@@ -1484,7 +1378,7 @@ test_durability (Fixture       *f,
   cs_test_server_restart (f->server);
   g_clear_pointer (&kase, json_node_unref);
   kase = get_case (f, f->admin, id);
-  g_assert_cmpstr (s_at (kase, "decided.by"), ==, "r1");
+  g_assert_cmpstr (cs_test_json_string (kase, "decided.by"), ==, "r1");
 }
 
 static void
@@ -1554,13 +1448,13 @@ test_import (Fixture       *f,
 
   /* The running server sees what was imported. */
   m = metrics (f, "imp");
-  g_assert_cmpint (i_at (m, "predictions"), ==, 2);
-  g_assert_cmpint (i_at (m, "escalated"), ==, 1);
-  g_assert_cmpint (i_at (m, "accuracy.with_truth"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "predictions"), ==, 2);
+  g_assert_cmpint (cs_test_json_int (m, "escalated"), ==, 1);
+  g_assert_cmpint (cs_test_json_int (m, "accuracy.with_truth"), ==, 1);
   me = http (f, "GET", "/api/v1/me", f->r1, NULL, SOUP_STATUS_OK);
-  g_assert_true (strv_node_contains (me, "queues", "imp"));
+  g_assert_true (cs_test_json_strv_contains (me, "queues", "imp"));
   claimed = claim (f, f->r1, "imp", 10);
-  g_assert_cmpuint (len_at (claimed, "claimed"), ==, 1);
+  g_assert_cmpuint (cs_test_json_len (claimed, "claimed"), ==, 1);
   got = cs_test_http_bytes (f->server, "GET", asset_path, f->r1, NULL, NULL, NULL, NULL, &status);
   g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
   g_assert_true (g_bytes_equal (got, scan));
@@ -1572,7 +1466,7 @@ test_import (Fixture       *f,
   g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "import", "--predictions", good, NULL), ==, 0);
   g_clear_pointer (&m, json_node_unref);
   m = metrics (f, "imp");
-  g_assert_cmpint (i_at (m, "predictions"), ==, 3);
+  g_assert_cmpint (cs_test_json_int (m, "predictions"), ==, 3);
 
   /* --as-of moves a data set made then to now: each case keeps its age and its time left. */
   {
@@ -1594,21 +1488,21 @@ test_import (Fixture       *f,
                                          "--as-of", "yesterday", NULL), ==, 2);
     /* The good line's case and the dated one are still to claim; find the dated one. */
     dated_claim = claim (f, f->r1, "imp", 10);
-    g_assert_cmpuint (len_at (dated_claim, "claimed"), ==, 2);
+    g_assert_cmpuint (cs_test_json_len (dated_claim, "claimed"), ==, 2);
     for (guint i = 0; i < 2 && kase == NULL; i++)
       {
         g_autofree char *index = g_strdup_printf ("claimed.%u", i);
         g_autoptr(JsonNode) candidate = NULL;
 
         g_free (case_path);
-        case_path = g_strdup_printf ("/api/v1/cases/%s", s_at (dated_claim, index));
+        case_path = g_strdup_printf ("/api/v1/cases/%s", cs_test_json_string (dated_claim, index));
         candidate = http (f, "GET", case_path, f->r1, NULL, SOUP_STATUS_OK);
-        if (g_strcmp0 (s_at (candidate, "subject.title"), "Dated") == 0)
+        if (g_strcmp0 (cs_test_json_string (candidate, "subject.title"), "Dated") == 0)
           kase = g_steal_pointer (&candidate);
       }
     g_assert_nonnull (kase);
-    created = g_date_time_new_from_iso8601 (s_at (kase, "created_at"), NULL);
-    due = g_date_time_new_from_iso8601 (s_at (kase, "due_at"), NULL);
+    created = g_date_time_new_from_iso8601 (cs_test_json_string (kase, "created_at"), NULL);
+    due = g_date_time_new_from_iso8601 (cs_test_json_string (kase, "due_at"), NULL);
     /* Made two hours ago, due in eight (a minute either way for the run itself). */
     g_assert_cmpint (ABS (g_date_time_difference (now, created) - 2 * G_TIME_SPAN_HOUR), <, G_TIME_SPAN_MINUTE);
     g_assert_cmpint (ABS (g_date_time_difference (due, now) - 8 * G_TIME_SPAN_HOUR), <, G_TIME_SPAN_MINUTE);
@@ -1672,7 +1566,7 @@ test_command_line (Fixture       *f,
               "{\"title\": \"From the shell\", \"labels\": [\"yes\", \"no\"]}", -1);
   g_assert_cmpint (cs_test_server_run (f->server, NULL, NULL, "queue", "put", "shell", queue_file, NULL), ==, 0);
   queues = http (f, "GET", "/api/v1/queues", f->admin, NULL, SOUP_STATUS_OK);
-  g_assert_cmpuint (len_at (queues, "queues"), ==, 3);
+  g_assert_cmpuint (cs_test_json_len (queues, "queues"), ==, 3);
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (cs_test_server_run (f->server, &out, NULL, "queue", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "From the shell"));
@@ -1848,25 +1742,25 @@ test_prediction_batch (Fixture       *f,
   g_autoptr(GString) big = g_string_new ("{\"predictions\": [");
 
   /* One answer per prediction, in order; a bad one does not refuse the rest. */
-  g_assert_cmpuint (len_at (answer, "results"), ==, 4);
-  g_assert_cmpstr (s_at (answer, "results.0.routed"), ==, "escalated");
-  g_assert_cmpstr (s_at (answer, "results.0.trigger.kind"), ==, "low_confidence");
-  g_assert_cmpstr (s_at (answer, "results.1.error.code"), ==, "malformed");
-  g_assert_nonnull (strstr (s_at (answer, "results.1.error.message"), "subject"));
-  g_assert_cmpstr (s_at (answer, "results.2.error.code"), ==, "not_found");
-  g_assert_cmpstr (s_at (answer, "results.3.routed"), ==, "automated");
+  g_assert_cmpuint (cs_test_json_len (answer, "results"), ==, 4);
+  g_assert_cmpstr (cs_test_json_string (answer, "results.0.routed"), ==, "escalated");
+  g_assert_cmpstr (cs_test_json_string (answer, "results.0.trigger.kind"), ==, "low_confidence");
+  g_assert_cmpstr (cs_test_json_string (answer, "results.1.error.code"), ==, "malformed");
+  g_assert_nonnull (strstr (cs_test_json_string (answer, "results.1.error.message"), "subject"));
+  g_assert_cmpstr (cs_test_json_string (answer, "results.2.error.code"), ==, "not_found");
+  g_assert_cmpstr (cs_test_json_string (answer, "results.3.routed"), ==, "automated");
 
-  kase = get_case (f, f->admin, s_at (answer, "results.0.id"));
-  g_assert_cmpstr (s_at (kase, "status"), ==, "open");
+  kase = get_case (f, f->admin, cs_test_json_string (answer, "results.0.id"));
+  g_assert_cmpstr (cs_test_json_string (kase, "status"), ==, "open");
 
   /* At most 500 in one request. */
   for (int i = 0; i < 501; i++)
     g_string_append_printf (big, "%s%s", i ? "," : "", sure);
   g_string_append (big, "]}");
-  drop (http (f, "POST", "/api/v1/predictions", f->model, big->str, SOUP_STATUS_BAD_REQUEST));
+  cs_test_json_drop (http (f, "POST", "/api/v1/predictions", f->model, big->str, SOUP_STATUS_BAD_REQUEST));
 
   /* A reviewer may not feed predictions, one or many. */
-  drop (http (f, "POST", "/api/v1/predictions", f->r1, body, SOUP_STATUS_FORBIDDEN));
+  cs_test_json_drop (http (f, "POST", "/api/v1/predictions", f->r1, body, SOUP_STATUS_FORBIDDEN));
 }
 
 int

@@ -17,6 +17,7 @@
 #include "cs-secret.h"
 #include "cs-sign-in-page.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 #include "cs-window.h"
 
 #define QUEUE_JSON \
@@ -27,56 +28,7 @@
 static CsApplication *app;
 static char *tmp_root;
 
-/* The main loop */
-
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
 /* Widgets, found as a reviewer finds them */
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_by_tooltip (GtkWidget  *widget,
-                 const char *tooltip)
-{
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_tooltip (child, tooltip);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* A label on screen whose text starts with @prefix. */
 static GtkWidget *
@@ -116,7 +68,7 @@ find_row (GtkWidget  *widget,
 static CsSignInPage *
 sign_in_page (CsWindow *window)
 {
-  return CS_SIGN_IN_PAGE (find_widget (GTK_WIDGET (window), CS_TYPE_SIGN_IN_PAGE));
+  return CS_SIGN_IN_PAGE (cs_test_find_widget (GTK_WIDGET (window), CS_TYPE_SIGN_IN_PAGE));
 }
 
 /* "signed-out" (the sign-in page) or "review". */
@@ -156,7 +108,7 @@ fill_and_sign_in (CsWindow   *window,
   CsSignInPage *page = sign_in_page (window);
   GtkWidget *server_row = find_row (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, "Server Address");
   GtkWidget *token_row = find_row (GTK_WIDGET (page), ADW_TYPE_PASSWORD_ENTRY_ROW, "Access Token");
-  GtkWidget *button = find_by_tooltip (GTK_WIDGET (page), "Check the token with the server and sign in");
+  GtkWidget *button = cs_test_find_by_tooltip (GTK_WIDGET (page), GTK_TYPE_WIDGET, "Check the token with the server and sign in");
 
   g_assert_nonnull (server_row);
   g_assert_nonnull (token_row);
@@ -306,7 +258,7 @@ test_first_run (void)
   /* A wrong token: refused in words, nothing kept, what was typed stays. */
   fill_and_sign_in (window, url, "not-a-real-token", TRUE);
   g_assert_true (cs_sign_in_page_get_busy (page));
-  g_assert_true (wait_for (page_idle, page, 20));
+  g_assert_true (cs_test_wait_for (page_idle, page, 20));
   g_assert_nonnull (cs_sign_in_page_get_error (page));
   g_assert_true (g_str_has_prefix (cs_sign_in_page_get_error (page), "The server did not accept this token."));
   g_assert_nonnull (find_shown_label (GTK_WIDGET (page), "The server did not accept this token."));
@@ -320,7 +272,7 @@ test_first_run (void)
 
   /* The right one: the review page, the token in the keyring, the address in GSettings. */
   fill_and_sign_in (window, url, token, FALSE);
-  g_assert_true (wait_for (shows_review, window, 20));
+  g_assert_true (cs_test_wait_for (shows_review, window, 20));
   g_assert_null (cs_sign_in_page_get_error (page));
   g_assert_cmpstr (typed_token (window), ==, "");
   stored = keyring_lookup (url);
@@ -330,7 +282,7 @@ test_first_run (void)
   saved_reviewer = g_settings_get_string (settings, "reviewer");
   g_assert_cmpstr (saved_reviewer, ==, "r-17");
   assert_not_in_settings (settings, token);
-  g_assert_true (wait_for (reviewer_known, app, 20));
+  g_assert_true (cs_test_wait_for (reviewer_known, app, 20));
   store_path = g_strdup (cs_store_get_path (cs_application_get_store (app)));
 
   /* A second start without --server: the saved address, the token from the
@@ -350,8 +302,8 @@ test_first_run (void)
     g_application_activate (G_APPLICATION (second));
     second_window = gtk_application_get_active_window (GTK_APPLICATION (second));
     g_assert_true (CS_IS_WINDOW (second_window));
-    g_assert_true (wait_for (app_signed_in, second, 20));
-    g_assert_true (wait_for (shows_review, second_window, 5));
+    g_assert_true (cs_test_wait_for (app_signed_in, second, 20));
+    g_assert_true (cs_test_wait_for (shows_review, second_window, 5));
     g_assert_cmpstr (cs_client_get_base_url (cs_sync_get_client (cs_application_get_sync (second))), ==, url);
     g_assert_null (cs_application_get_keyring_error (second));
     gtk_window_destroy (second_window);
@@ -360,7 +312,7 @@ test_first_run (void)
 
   /* Sign out, after a confirmation that says unsent decisions stay here. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "sign-out", NULL);
-  g_assert_true (wait_for (has_dialog, NULL, 5));
+  g_assert_true (cs_test_wait_for (has_dialog, NULL, 5));
   {
     AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 
@@ -371,7 +323,7 @@ test_first_run (void)
   g_assert_null (cs_application_get_sync (app));
   g_assert_cmpstr (visible_page (window), ==, "signed-out");
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "sign-out"));
-  g_assert_true (wait_for (keyring_empty, (gpointer) url, 10));
+  g_assert_true (cs_test_wait_for (keyring_empty, (gpointer) url, 10));
   /* The local store stays on disk. */
   g_assert_true (g_file_test (store_path, G_FILE_TEST_IS_REGULAR));
   /* The page offers the same server again. */
@@ -408,7 +360,7 @@ test_refused_addresses (void)
 
   /* Nothing listens on port 1 of this computer. */
   fill_and_sign_in (window, "http://127.0.0.1:1", "some-token", TRUE);
-  g_assert_true (wait_for (page_idle, page, 20));
+  g_assert_true (cs_test_wait_for (page_idle, page, 20));
   g_assert_true (g_str_has_prefix (cs_sign_in_page_get_error (page), "Cannot reach 127.0.0.1:1."));
   g_assert_cmpstr (visible_page (window), ==, "signed-out");
   g_assert_null (cs_application_get_sync (app));
@@ -430,12 +382,12 @@ test_token_revoked (void)
 
   gtk_window_present (GTK_WINDOW (window));
   fill_and_sign_in (window, url, token, FALSE);
-  g_assert_true (wait_for (shows_review, window, 20));
-  g_assert_true (wait_for (reviewer_known, app, 20));
+  g_assert_true (cs_test_wait_for (shows_review, window, 20));
+  g_assert_true (cs_test_wait_for (reviewer_known, app, 20));
 
   g_assert_cmpint (cs_test_server_run (server, NULL, NULL, "token", "revoke", "r-17", NULL), ==, 0);
   cs_sync_wake (cs_application_get_sync (app));
-  g_assert_true (wait_for (shows_sign_in, window, 20));
+  g_assert_true (cs_test_wait_for (shows_sign_in, window, 20));
   g_assert_cmpint (cs_sync_get_state (cs_application_get_sync (app)), ==, CS_SYNC_NEEDS_SIGN_IN);
   g_assert_nonnull (find_shown_label (GTK_WIDGET (sign_in_page (window)), "The server no longer accepts the token"));
 
@@ -444,13 +396,13 @@ test_token_revoked (void)
   new_token = cs_test_server_create_token (server, "r-17", "reviewer", "derm", NULL);
   g_assert_true (g_str_has_prefix (url, "http://"));
   fill_and_sign_in (window, url + strlen ("http://"), new_token, FALSE);
-  g_assert_true (wait_for (shows_review, window, 20));
-  g_assert_true (wait_for (reviewer_known, app, 20));
+  g_assert_true (cs_test_wait_for (shows_review, window, 20));
+  g_assert_true (cs_test_wait_for (reviewer_known, app, 20));
   stored = keyring_lookup (url);
   g_assert_cmpstr (stored, ==, new_token);
 
   cs_application_sign_out (app);
-  g_assert_true (wait_for (keyring_empty, (gpointer) url, 10));
+  g_assert_true (cs_test_wait_for (keyring_empty, (gpointer) url, 10));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -485,12 +437,12 @@ test_preferences (void)
   g_assert_nonnull (preferences);
   g_assert_cmpstr (gtk_window_get_title (preferences), ==, "Preferences");
 
-  backlog = find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Cases to Keep Claimed"),
-                         GTK_TYPE_SPIN_BUTTON);
-  cache = find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Evidence Cache Size"),
-                       GTK_TYPE_SPIN_BUTTON);
-  heatmap = find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Show by Default"),
-                         GTK_TYPE_SWITCH);
+  backlog = cs_test_find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Cases to Keep Claimed"),
+                                 GTK_TYPE_SPIN_BUTTON);
+  cache = cs_test_find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Evidence Cache Size"),
+                               GTK_TYPE_SPIN_BUTTON);
+  heatmap = cs_test_find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Show by Default"),
+                                 GTK_TYPE_SWITCH);
   g_assert_nonnull (backlog);
   g_assert_nonnull (cache);
   g_assert_nonnull (heatmap);
@@ -509,8 +461,8 @@ test_preferences (void)
   g_settings_set_boolean (settings, "heatmap-visible", TRUE);
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (heatmap)));
   {
-    GtkWidget *opacity = find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Opacity"), GTK_TYPE_SCALE);
-    GtkWidget *threshold = find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Threshold"), GTK_TYPE_SCALE);
+    GtkWidget *opacity = cs_test_find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Opacity"), GTK_TYPE_SCALE);
+    GtkWidget *threshold = cs_test_find_widget (find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Threshold"), GTK_TYPE_SCALE);
 
     gtk_range_set_value (GTK_RANGE (opacity), 0.25);
     g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "heatmap-opacity"), 0.25, 1e-9);
@@ -521,7 +473,7 @@ test_preferences (void)
   /* The account: this server, and the reviewer once the server said who. */
   account = find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Server");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (account)), ==, cs_test_server_get_url (server));
-  g_assert_true (wait_for (reviewer_known, app, 20));
+  g_assert_true (cs_test_wait_for (reviewer_known, app, 20));
   account = find_row (GTK_WIDGET (preferences), ADW_TYPE_ACTION_ROW, "Reviewer");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (account)), ==, "r-17");
 
@@ -557,7 +509,7 @@ run_without_keyring (void)
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_true (CS_IS_WINDOW (window));
   page = sign_in_page (CS_WINDOW (window));
-  g_assert_true (wait_for (page_idle, page, 10));
+  g_assert_true (cs_test_wait_for (page_idle, page, 10));
   g_assert_false (cs_application_get_restoring (app));
   g_assert_nonnull (cs_application_get_keyring_error (app));
   g_assert_true (g_str_has_prefix (cs_application_get_keyring_error (app), "The keyring is not available: "));
@@ -566,8 +518,8 @@ run_without_keyring (void)
 
   /* Signing in still works; the token lives in memory only. */
   fill_and_sign_in (CS_WINDOW (window), url, token, FALSE);
-  g_assert_true (wait_for (shows_review, window, 20));
-  g_assert_true (wait_for (reviewer_known, app, 20));
+  g_assert_true (cs_test_wait_for (shows_review, window, 20));
+  g_assert_true (cs_test_wait_for (reviewer_known, app, 20));
   g_assert_nonnull (strstr (cs_application_get_keyring_error (app), "The token was not saved."));
   assert_not_in_settings (settings, token);
 
@@ -621,9 +573,7 @@ main (int   argc,
       g_setenv ("SECRET_FILE_TEST_PATH", unusable, TRUE);
     }
 
-  app = cs_application_new ();
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  app = cs_test_application_new ();
   g_test_add_func ("/sign-in/first-run", test_first_run);
   g_test_add_func ("/sign-in/refused-addresses", test_refused_addresses);
   g_test_add_func ("/sign-in/token-revoked", test_token_revoked);

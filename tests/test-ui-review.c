@@ -26,6 +26,7 @@
 #include "cs-application.h"
 #include "cs-case-list.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 #include "cs-window.h"
 
 #define N_CASES 20
@@ -40,145 +41,14 @@ static CsApplication *app;
 /* The window the keys go to. */
 static CsWindow *window;
 
-/* The main loop */
+/* Keys, to the window */
 
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-count_frame_cb (guint *frames)
-{
-  (*frames)++;
-}
-
-static gboolean
-counted (gpointer data)
-{
-  return *(guint *) data > 0;
-}
-
-/* Runs the loop until @widget's frame clock has been through a whole frame. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  guint frames = 0;
-  gulong handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (count_frame_cb), &frames);
-
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
-  g_assert_true (wait_for (counted, &frames, 10));
-  g_signal_handler_disconnect (clock, handler);
-}
-
-/* Every X event the server has made for us so far is handled. xdotool has
- * closed its connection, which syncs it, so its key events are already queued
- * for us: a round trip brings them in, and GTK 4 delivers input at the start
- * of the next frame, so one whole frame after that they have been handled. */
-static void
-drain_events (GtkWidget *widget)
-{
-  gdk_display_sync (gtk_widget_get_display (widget));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  wait_for_frame (widget);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* With CS_TEST_SCREENSHOT_DIR set, the window as drawn is saved there as
- * NAME.png, to look at the states this test goes through. */
-static void
-save_screenshot (GtkWidget  *window_widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("CS_TEST_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-  /* Drawn as it is now: after a frame, with its layout done. */
-  gtk_widget_queue_draw (window_widget);
-  wait_for_frame (window_widget);
-  width = gtk_widget_get_width (window_widget);
-  height = gtk_widget_get_height (window_widget);
-  paintable = gtk_widget_paintable_new (window_widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window_widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
-
-/* Keys */
-
-static void
-xdotool_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &error);
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
-/* Runs xdotool with @args while the window keeps handling what it sends. */
-static void
-xdotool (const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean done = FALSE;
-
-  g_ptr_array_add (argv, (char *) "xdotool");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
-  if (process == NULL)
-    g_error ("The keys are typed with xdotool (tools/deps-debian.txt): %s", error->message);
-  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-  drain_events (GTK_WIDGET (window));
-}
-
-/* Presses keys one after another, each named as xdotool names them
- * ("a", "ctrl+Return", "Tab"). */
-#define press(...) xdotool ((const char * const[]) { "key", "--delay", "25", __VA_ARGS__, NULL })
+#define press(...) cs_test_press (GTK_WIDGET (window), __VA_ARGS__)
 
 static void
 type_text (const char *text)
 {
-  xdotool ((const char * const[]) { "type", "--delay", "8", "--", text, NULL });
+  cs_test_xdotool (GTK_WIDGET (window), (const char * const[]) { "type", "--delay", "8", "--", text, NULL });
 }
 
 /* Where the keys go */
@@ -195,21 +65,6 @@ focus_is_in (GtkWidget *ancestor)
   GtkWidget *focus = focus_widget ();
 
   return focus != NULL && (focus == ancestor || gtk_widget_is_ancestor (focus, ancestor));
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* The focus is in the rationale field (a text view inside the decision panel). */
@@ -304,39 +159,15 @@ is_offline (gpointer data)
 
 /* The evidence */
 
-static char *
-upload_png (CsTestServer *server,
-            const char   *model,
-            gsize        *n_bytes)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 160, 120);
-  g_autofree char *data = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  char *sha;
-  gsize len = 0;
-  guint status = 0;
-
-  gdk_pixbuf_fill (pixbuf, 0x9c6b4aff);
-  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "png", &error, NULL));
-  bytes = g_bytes_new (data, len);
-  sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-  path = g_strdup_printf ("/api/v1/assets/%s", sha);
-  g_bytes_unref (cs_test_http_bytes (server, "PUT", path, model, "image/png", bytes, NULL, NULL, &status));
-  g_assert_cmpuint (status, ==, 200);
-  *n_bytes = len;
-  return sha;
-}
-
 /* Case @i is text, a table of fields or an image, in turn; every one is
  * escalated (the threshold is 0.99) with the model saying "suspicious". */
 static void
 post_cases (CsTestServer *server,
             const char   *model)
 {
-  gsize n_bytes = 0;
-  g_autofree char *sha = upload_png (server, model, &n_bytes);
+  g_autoptr(GBytes) png = cs_test_png_bytes (160, 120, 0x9c6b4aff);
+  gsize n_bytes = g_bytes_get_size (png);
+  g_autofree char *sha = cs_test_upload (server, model, "image/png", png);
 
   for (int i = 0; i < N_CASES; i++)
     {
@@ -423,7 +254,7 @@ decide_by_keys (const Step *step,
   guint before = n_listed ();
 
   g_assert_nonnull (id);
-  g_assert_true (wait_for (view_settled, NULL, 20));
+  g_assert_true (cs_test_wait_for (view_settled, NULL, 20));
   g_assert_false (focus_in_rationale ());
 
   switch (step->action)
@@ -462,7 +293,7 @@ decide_by_keys (const Step *step,
       press ("ctrl+e");
       g_assert_true (focus_in_rationale ());
       type_text (step->rationale);
-      g_assert_true (wait_for (rationale_is, (gpointer) step->rationale, 10));
+      g_assert_true (cs_test_wait_for (rationale_is, (gpointer) step->rationale, 10));
     }
 
   press ("ctrl+Return");
@@ -534,30 +365,30 @@ test_review_by_keys (void)
   window = cs_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (has_all_cases, NULL, 30));
+  g_assert_true (cs_test_wait_for (has_all_cases, NULL, 30));
 
   /* The X focus on the window, as a window manager would give it. */
   g_assert_true (GDK_IS_X11_DISPLAY (gdk_display_get_default ()));
   xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))));
-  xdotool ((const char * const[]) { "windowfocus", "--sync", xid, NULL });
-  g_assert_true (wait_for (window_is_active, window, 10));
+  cs_test_xdotool (GTK_WIDGET (window), (const char * const[]) { "windowfocus", "--sync", xid, NULL });
+  g_assert_true (cs_test_wait_for (window_is_active, window, 10));
 
   /* Ctrl+F: the search field, and what is typed filters the queue in SQL. */
   press ("ctrl+f");
-  g_assert_true (focus_is_in (find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY)));
+  g_assert_true (focus_is_in (cs_test_find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY)));
   type_text ("Lesion");
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (6), 10));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (6), 10));
   for (guint i = 0; i < 6; i++)
     {
       g_autoptr(CsCaseItem) item = g_list_model_get_item (cs_window_get_cases (window), i);
 
       g_assert_true (g_str_has_prefix (cs_case_item_get_title (item), "Lesion"));
     }
-  save_screenshot (GTK_WIDGET (window), "review-search");
+  cs_test_save_screenshot (GTK_WIDGET (window), "review-search");
   type_text (" 11");
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (1), 10));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (1), 10));
   press ("ctrl+a", "BackSpace");
-  g_assert_true (wait_for (has_n_listed, GUINT_TO_POINTER (N_CASES), 10));
+  g_assert_true (cs_test_wait_for (has_n_listed, GUINT_TO_POINTER (N_CASES), 10));
 
   /* From the search field to the case: Ctrl+E, then Tab out of the rationale. */
   press ("ctrl+e");
@@ -587,14 +418,14 @@ test_review_by_keys (void)
     g_autofree char *id = g_strdup (cs_case_view_get_case_id (view ()));
     Expected *want = g_new0 (Expected, 1);
 
-    g_assert_true (wait_for (view_settled, NULL, 20));
+    g_assert_true (cs_test_wait_for (view_settled, NULL, 20));
     press ("3");
     g_assert_cmpint (cs_decision_panel_get_action (panel ()), ==, CS_ACTION_OVERRIDE);
     press ("ctrl+e");
     type_text ("Too short");
-    g_assert_true (wait_for (rationale_is, (gpointer) "Too short", 10));
+    g_assert_true (cs_test_wait_for (rationale_is, (gpointer) "Too short", 10));
     press ("ctrl+Return");
-    save_screenshot (GTK_WIDGET (window), "review-refused");
+    cs_test_save_screenshot (GTK_WIDGET (window), "review-refused");
     g_assert_null (cs_store_get_latest_decision (store, id, NULL));
     g_assert_cmpstr (cs_case_view_get_case_id (view ()), ==, id);
     g_assert_cmpuint (n_listed (), ==, N_CASES);
@@ -628,7 +459,7 @@ test_review_by_keys (void)
   /* Offline, one decision is taken back with Ctrl+Z and made again. Undo
    * works only while the decision is unsent; a long backoff keeps the sync
    * loop from retrying (and holding the decision in flight) meanwhile. */
-  g_assert_true (wait_for (outbox_empty, sync, 30));
+  g_assert_true (cs_test_wait_for (outbox_empty, sync, 30));
   cs_sync_set_timing (sync, 30000, 60000, 30000);
   cs_test_server_stop (server);
   {
@@ -638,12 +469,12 @@ test_review_by_keys (void)
     static const Step second_try = { CS_ACTION_OVERRIDE, '4', "On reflection, not a lesion." };
 
     undone = decide_by_keys (&first_try, expected);
-    g_assert_true (wait_for (is_offline, sync, 20));
+    g_assert_true (cs_test_wait_for (is_offline, sync, 20));
     g_assert_cmpuint (cs_sync_get_pending (sync), ==, 1);
     now_on_screen = g_strdup (cs_case_view_get_case_id (view ()));
 
     press ("ctrl+z");
-    save_screenshot (GTK_WIDGET (window), "review-undone");
+    cs_test_save_screenshot (GTK_WIDGET (window), "review-undone");
     g_assert_null (cs_store_get_latest_decision (store, undone, NULL));
     g_assert_cmpuint (cs_store_get_counts (store).pending, ==, 0);
     g_assert_cmpuint (n_listed (), ==, N_CASES - decided);
@@ -668,7 +499,7 @@ test_review_by_keys (void)
   g_assert_cmpuint (decided, ==, N_CASES);
   g_assert_cmpuint (n_listed (), ==, 0);
   g_assert_cmpuint (g_hash_table_size (expected), ==, N_CASES);
-  save_screenshot (GTK_WIDGET (window), "review-done");
+  cs_test_save_screenshot (GTK_WIDGET (window), "review-done");
 
   /* The store: each case's latest decision is what was typed, timed. */
   {
@@ -693,7 +524,7 @@ test_review_by_keys (void)
   /* The server: exactly twenty decisions, the undone one never among them.
    * An escalation is a decision but not an outcome: the case goes back to the
    * pool for another reviewer, so it is neither "decided" nor exported. */
-  g_assert_true (wait_for (outbox_empty, sync, 30));
+  g_assert_true (cs_test_wait_for (outbox_empty, sync, 30));
   {
     guint want_by_action[CS_ACTION_AGREE + 1] = { 0 };
     g_autoptr(GHashTable) exported = g_hash_table_new (g_str_hash, g_str_equal);
@@ -761,7 +592,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   /* The keys are X events (see the top of this file). Each key ends in a
@@ -771,9 +601,7 @@ main (int   argc,
   g_setenv ("GDK_BACKEND", "x11", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   gtk_test_init (&argc, &argv, NULL);
-  app = cs_application_new ();
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  app = cs_test_application_new ();
   g_test_add_func ("/ui-review/by-keys", test_review_by_keys);
   status = g_test_run ();
   g_clear_object (&app);

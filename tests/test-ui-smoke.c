@@ -8,6 +8,7 @@
 #include "cs-case-list.h"
 #include "cs-shortcuts.h"
 #include "cs-test-server.h"
+#include "cs-test-ui.h"
 #include "cs-window.h"
 
 #define QUEUE_JSON \
@@ -15,82 +16,9 @@
   " \"policy\": {\"rationale_required\": [\"accept\", \"override\"], \"min_rationale_chars\": 10}," \
   " \"routing\": {\"confidence_threshold\": 0.9}}"
 
-static char *
-upload_png (CsTestServer *server,
-            const char   *model,
-            gsize        *n_bytes)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 320, 240);
-  g_autofree char *data = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  char *sha;
-  gsize len = 0;
-  guint status = 0;
-
-  gdk_pixbuf_fill (pixbuf, 0xc08060ff);
-  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "png", &error, NULL));
-  bytes = g_bytes_new (data, len);
-  sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-  path = g_strdup_printf ("/api/v1/assets/%s", sha);
-  g_bytes_unref (cs_test_http_bytes (server, "PUT", path, model, "image/png", bytes, NULL, NULL, &status));
-  g_assert_cmpuint (status / 100, ==, 2);
-  *n_bytes = len;
-  return sha;
-}
-
 /* One application for the whole program: it registers on the session bus once,
  * and each test connects it to its own server and store. */
 static CsApplication *app;
-
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* Finds a drop-down by the tooltip a reviewer sees on it. */
-static GtkWidget *
-find_drop_down (GtkWidget  *widget,
-                const char *tooltip)
-{
-  if (GTK_IS_DROP_DOWN (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_drop_down (child, tooltip);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static gboolean
 has_n_cases_1 (gpointer data)
@@ -136,10 +64,11 @@ test_accept_a_case (void)
   CsWindow *window;
   CsCaseView *view;
   CsStore *store;
-  gsize n_bytes = 0;
+  g_autoptr(GBytes) png = cs_test_png_bytes (320, 240, 0xc08060ff);
+  gsize n_bytes = g_bytes_get_size (png);
 
   cs_test_http_expect (server, "PUT", "/api/v1/queues/derm", admin, QUEUE_JSON, 200);
-  sha = upload_png (server, model, &n_bytes);
+  sha = cs_test_upload (server, model, "image/png", png);
   for (int i = 0; i < 2; i++)
     {
       g_autofree char *body = g_strdup_printf (
@@ -157,17 +86,17 @@ test_accept_a_case (void)
 
   window = cs_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (has_two_cases, window, 30));
+  g_assert_true (cs_test_wait_for (has_two_cases, window, 30));
 
   /* Search, the view and the order are SQL queries behind the list. */
   {
-    GtkWidget *search = find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
-    GtkWidget *sort = find_drop_down (GTK_WIDGET (window), "Order of the queue");
+    GtkWidget *search = cs_test_find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY);
+    GtkWidget *sort = cs_test_find_by_tooltip (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, "Order of the queue");
 
     gtk_editable_set_text (GTK_EDITABLE (search), "Lesion 1");
-    g_assert_true (wait_for (has_n_cases_1, window, 5));
+    g_assert_true (cs_test_wait_for (has_n_cases_1, window, 5));
     gtk_editable_set_text (GTK_EDITABLE (search), "");
-    g_assert_true (wait_for (has_two_cases, window, 5));
+    g_assert_true (cs_test_wait_for (has_two_cases, window, 5));
     gtk_drop_down_set_selected (GTK_DROP_DOWN (sort), 1);   /* least confident first */
     {
       g_autoptr(CsCaseItem) first = g_list_model_get_item (cs_window_get_cases (window), 0);
@@ -177,26 +106,26 @@ test_accept_a_case (void)
 
     /* Filters by queue and by the reason cases came, also in SQL. */
     {
-      GtkWidget *queue = find_drop_down (GTK_WIDGET (window), "Cases of one queue only");
-      GtkWidget *reason = find_drop_down (GTK_WIDGET (window), "Cases sent for one reason only");
+      GtkWidget *queue = cs_test_find_by_tooltip (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, "Cases of one queue only");
+      GtkWidget *reason = cs_test_find_by_tooltip (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, "Cases sent for one reason only");
       GListModel *queues = gtk_drop_down_get_model (GTK_DROP_DOWN (queue));
 
       g_assert_cmpuint (g_list_model_get_n_items (queues), ==, 2);
       g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (queues), 1), ==, "derm");
       gtk_drop_down_set_selected (GTK_DROP_DOWN (queue), 1);
-      g_assert_true (wait_for (has_two_cases, window, 5));
+      g_assert_true (cs_test_wait_for (has_two_cases, window, 5));
       gtk_drop_down_set_selected (GTK_DROP_DOWN (reason), 2);   /* fairness: none */
       g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 0);
       gtk_drop_down_set_selected (GTK_DROP_DOWN (reason), 1);   /* low confidence: both */
-      g_assert_true (wait_for (has_two_cases, window, 5));
+      g_assert_true (cs_test_wait_for (has_two_cases, window, 5));
       gtk_drop_down_set_selected (GTK_DROP_DOWN (reason), 0);
       gtk_drop_down_set_selected (GTK_DROP_DOWN (queue), 0);
-      g_assert_true (wait_for (has_two_cases, window, 5));
+      g_assert_true (cs_test_wait_for (has_two_cases, window, 5));
     }
 
     /* The list kept "Lesion 1" selected through the search; K goes up to the first. */
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.move", "i", -1));
-    g_assert_true (wait_for (view_settled, window, 10));
+    g_assert_true (cs_test_wait_for (view_settled, window, 10));
   }
 
   /* The most urgent (least confident) case is on screen, with its evidence. */
@@ -246,7 +175,7 @@ test_accept_a_case (void)
   }
   g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 1);
   g_assert_cmpstr (cs_case_view_get_case_id (view), !=, first_id);
-  g_assert_true (wait_for (view_settled, window, 10));
+  g_assert_true (cs_test_wait_for (view_settled, window, 10));
 
   /* The second case: key 2 chooses "nevus", an override; its rationale is required. */
   {
@@ -277,7 +206,7 @@ test_accept_a_case (void)
   g_assert_cmpuint (g_list_model_get_n_items (cs_window_get_cases (window)), ==, 0);
 
   /* The sync loop takes both to the server. */
-  g_assert_true (wait_for (outbox_empty, cs_application_get_sync (app), 30));
+  g_assert_true (cs_test_wait_for (outbox_empty, cs_application_get_sync (app), 30));
   metrics = cs_test_http_expect (server, "GET", "/api/v1/metrics?queue=derm", admin, NULL, 200);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (metrics), "decided"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (metrics), "by_action"),
@@ -323,7 +252,7 @@ test_conflict_is_shown_and_dismissed (void)
   g_assert_true (cs_application_connect (app, cs_test_server_get_url (server), reviewer, dir, &error));
   window = cs_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (has_two_cases, window, 30));
+  g_assert_true (cs_test_wait_for (has_two_cases, window, 30));
   view = cs_window_get_case_view (window);
   sync = cs_application_get_sync (app);
   id = g_strdup (cs_case_view_get_case_id (view));
@@ -333,7 +262,7 @@ test_conflict_is_shown_and_dismissed (void)
   cs_test_http_expect (server, "POST", withdraw, admin, NULL, 200);
   cs_case_view_set_rationale (view, "Consistent with the referral.");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "case.accept", NULL));
-  g_assert_true (wait_for (has_conflict, sync, 30));
+  g_assert_true (cs_test_wait_for (has_conflict, sync, 30));
 
   /* Only conflicts: the case is back, with the server's word and no way to decide it again. */
   g_object_set (window, "conflicts-only", TRUE, NULL);
@@ -420,12 +349,12 @@ test_narrow_window_folds_the_queue (void)
   g_settings_set_int (settings, "window-height", 900);
   window = cs_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (flap_is_unfolded, window, 10));
+  g_assert_true (cs_test_wait_for (flap_is_unfolded, window, 10));
   flap = ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (cs_window_get_case_view (window)), ADW_TYPE_FLAP));
   g_assert_true (adw_flap_get_reveal_flap (flap));
 
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 900);
-  g_assert_true (wait_for (flap_is_folded, window, 10));
+  g_assert_true (cs_test_wait_for (flap_is_folded, window, 10));
   g_assert_false (adw_flap_get_reveal_flap (flap));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-queue", NULL));
@@ -438,7 +367,7 @@ test_narrow_window_folds_the_queue (void)
   g_assert_true (adw_flap_get_reveal_flap (flap));
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
-  g_assert_true (wait_for (flap_is_unfolded, window, 10));
+  g_assert_true (cs_test_wait_for (flap_is_unfolded, window, 10));
   g_assert_true (adw_flap_get_reveal_flap (flap));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -551,13 +480,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
-  app = cs_application_new ();
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  app = cs_test_application_new ();
   g_test_add_func ("/ui/accept-a-case", test_accept_a_case);
   g_test_add_func ("/ui/conflict", test_conflict_is_shown_and_dismissed);
   g_test_add_func ("/ui/window-state", test_window_state_is_kept);

@@ -2,8 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
 
 #include <glib/gi18n.h>
 
@@ -19,6 +23,14 @@ struct _CsImagePyramid
   int           height;
   guint         n_levels;
   CsImageLevel *levels;
+
+  /* While levels are missing, what builds them: the file, already checked
+   * against its hash, and level 0's pixels when they were decoded. */
+  GBytes       *contents;
+  char         *format_name;
+  GBytes       *pixels;
+  gsize         stride;
+  int           bpp;
 };
 
 /* The formats whose decoders we trust with evidence, by gdk-pixbuf's names. */
@@ -40,6 +52,9 @@ pyramid_clear (CsImagePyramid *self)
       g_free (level->tiles);
     }
   g_free (self->levels);
+  g_clear_pointer (&self->contents, g_bytes_unref);
+  g_clear_pointer (&self->pixels, g_bytes_unref);
+  g_free (self->format_name);
 }
 
 CsImagePyramid *
@@ -90,6 +105,23 @@ cs_image_pyramid_get_n_tiles (CsImagePyramid *self)
   return n;
 }
 
+gboolean
+cs_image_pyramid_has_level (CsImagePyramid *self,
+                            guint           level)
+{
+  g_return_val_if_fail (level < self->n_levels, FALSE);
+  return self->levels[level].tiles != NULL;
+}
+
+gboolean
+cs_image_pyramid_is_complete (CsImagePyramid *self)
+{
+  for (guint l = 0; l < self->n_levels; l++)
+    if (self->levels[l].tiles == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 guint
 cs_image_level_for_zoom (guint  n_levels,
                          double zoom)
@@ -135,6 +167,8 @@ typedef struct
 {
   char *path;
   char *expected_sha256;
+  int   fit_width;
+  int   fit_height;
 } LoadData;
 
 static void
@@ -170,6 +204,26 @@ check_hash (GBytes        *contents,
       return FALSE;
     }
   return TRUE;
+}
+
+/* The hash runs on the second core while the first decodes: it costs about
+ * an eighth of a load, and nothing the decode makes is returned before it
+ * agrees. */
+typedef struct
+{
+  GBytes       *contents;
+  const char   *expected;
+  GCancellable *cancellable;
+} HashJob;
+
+static gpointer
+hash_thread (gpointer user_data)
+{
+  HashJob *job = user_data;
+  GError *error = NULL;
+
+  check_hash (job->contents, job->expected, job->cancellable, &error);
+  return error;
 }
 
 /* Whether a JPEG's segments run from SOI to EOI. Entropy-coded data ends at
@@ -264,11 +318,197 @@ typedef struct
 {
   int      width;
   int      height;
+  int      shift;
   gboolean refused;
 } SizeGuard;
 
+/* Averages @src over boxes of 2^@shift × 2^@shift pixels (fewer at the right
+ * and bottom edges), output rows @from to @to of @dst: the coarse level that
+ * fitting draws, in one pass, without first making every finer one. With
+ * alpha, colours are weighted by it, as in halve(). The sums fit 32 bits up
+ * to @shift 7, a 65535 px side's coarsest. */
+static void
+reduce_rows (const guint8 *src,
+             int           width,
+             int           height,
+             gsize         stride,
+             int           bpp,
+             int           shift,
+             guint8       *dst,
+             gsize         dst_stride,
+             int           from,
+             int           to)
+{
+  int f = 1 << shift;
+  int w = (width + f - 1) >> shift;
+  g_autofree guint32 *sums = g_new (guint32, (gsize) w * 4);
+
+  g_assert (shift >= 1 && shift <= 7);
+
+  for (int y = from; y < to; y++)
+    {
+      int y0 = y << shift, y1 = MIN (y0 + f, height);
+      guint8 *out = dst + (gsize) y * dst_stride;
+
+      memset (sums, 0, (gsize) w * 4 * sizeof *sums);
+      for (int sy = y0; sy < y1; sy++)
+        {
+          const guint8 *row = src + (gsize) sy * stride;
+
+          if (bpp == 3)
+            for (int x = 0; x < width; x++)
+              {
+                guint32 *s = sums + (x >> shift) * 4;
+
+                s[0] += row[x * 3 + 0];
+                s[1] += row[x * 3 + 1];
+                s[2] += row[x * 3 + 2];
+              }
+          else
+            for (int x = 0; x < width; x++)
+              {
+                guint32 *s = sums + (x >> shift) * 4;
+                guint32 alpha = row[x * 4 + 3];
+
+                s[0] += row[x * 4 + 0] * alpha;
+                s[1] += row[x * 4 + 1] * alpha;
+                s[2] += row[x * 4 + 2] * alpha;
+                s[3] += alpha;
+              }
+        }
+
+      for (int x = 0; x < w; x++)
+        {
+          const guint32 *s = sums + x * 4;
+          guint32 count = (guint32) (MIN ((x + 1) << shift, width) - (x << shift)) * (guint32) (y1 - y0);
+
+          if (bpp == 3)
+            for (int c = 0; c < 3; c++)
+              out[x * 3 + c] = (guint8) ((s[c] + count / 2) / count);
+          else
+            {
+              for (int c = 0; c < 3; c++)
+                out[x * 4 + c] = (guint8) (s[3] ? (s[c] + s[3] / 2) / s[3] : 0);
+              out[x * 4 + 3] = (guint8) ((s[3] + count / 2) / count);
+            }
+        }
+    }
+}
+
+/* The stride of a level @width pixels wide: a whole number of pixels and of
+ * 4 bytes a row, so GL takes a tile's rows as they are. */
+static gsize
+level_stride (int width,
+              int bpp)
+{
+  return (gsize) ((width + 3) & ~3) * bpp;
+}
+
+/* A PNG or TIFF is averaged into the level that fitting draws while it
+ * decodes: the decoder fills rows from the top on one core, and this reduces
+ * each band of 2^shift rows as soon as it is whole, on the other (the hash is
+ * done long before). Rows that come out of order (an interlaced PNG) stop it,
+ * and the level is reduced after the decode instead. */
+typedef struct
+{
+  GMutex        mutex;
+  GCond         cond;
+  int           shift;
+  const guint8 *pixels;     /* the decoder's, from area-prepared */
+  gsize         stride;
+  int           width;
+  int           height;
+  int           bpp;
+  int           rows_done;  /* decoded, in order from the top */
+  gboolean      in_order;
+  gboolean      finished;   /* no more rows will come */
+  guint8       *dst;
+  gsize         dst_stride;
+  int           dst_height;
+  int           dst_rows;   /* of dst, reduced */
+} BandReducer;
+
+static gpointer
+band_reducer_thread (gpointer user_data)
+{
+  BandReducer *r = user_data;
+
+  g_mutex_lock (&r->mutex);
+  for (;;)
+    {
+      int from, to;
+
+      if (!r->in_order || (r->pixels != NULL && r->dst_rows == r->dst_height))
+        break;
+      if (r->pixels == NULL || r->rows_done < MIN ((r->dst_rows + 1) << r->shift, r->height))
+        {
+          if (r->finished)
+            break;
+          g_cond_wait (&r->cond, &r->mutex);
+          continue;
+        }
+
+      from = r->dst_rows;
+      to = r->rows_done >= r->height ? r->dst_height : r->rows_done >> r->shift;
+      g_mutex_unlock (&r->mutex);
+      reduce_rows (r->pixels, r->width, r->height, r->stride, r->bpp, r->shift, r->dst, r->dst_stride, from, to);
+      g_mutex_lock (&r->mutex);
+      r->dst_rows = to;
+    }
+  g_mutex_unlock (&r->mutex);
+  return NULL;
+}
+
+static void
+area_prepared_cb (GdkPixbufLoader *loader,
+                  gpointer         user_data)
+{
+  BandReducer *r = user_data;
+  GdkPixbuf *pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  int bpp = gdk_pixbuf_get_n_channels (pixbuf);
+  int f = 1 << r->shift;
+
+  g_mutex_lock (&r->mutex);
+  if (r->pixels != NULL || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8 || (bpp != 3 && bpp != 4))
+    r->in_order = FALSE;
+  else
+    {
+      r->width = gdk_pixbuf_get_width (pixbuf);
+      r->height = gdk_pixbuf_get_height (pixbuf);
+      r->bpp = bpp;
+      r->stride = gdk_pixbuf_get_rowstride (pixbuf);
+      r->dst_height = (r->height + f - 1) / f;
+      r->dst_stride = level_stride ((r->width + f - 1) / f, bpp);
+      r->dst = g_malloc ((gsize) r->dst_height * r->dst_stride);
+      r->pixels = gdk_pixbuf_read_pixels (pixbuf);
+    }
+  g_cond_signal (&r->cond);
+  g_mutex_unlock (&r->mutex);
+}
+
+static void
+area_updated_cb (GdkPixbufLoader *loader,
+                 int              x,
+                 int              y,
+                 int              width,
+                 int              height,
+                 gpointer         user_data)
+{
+  BandReducer *r = user_data;
+
+  g_mutex_lock (&r->mutex);
+  if (y == r->rows_done && x == 0 && width == r->width)
+    r->rows_done = y + height;
+  else
+    r->in_order = FALSE;
+  g_cond_signal (&r->cond);
+  g_mutex_unlock (&r->mutex);
+}
+
 /* The decoder states the size again, from the very bytes that were hashed:
- * 0 × 0 makes it give up before it allocates anything. */
+ * 0 × 0 makes it give up before it allocates anything. Otherwise it is asked
+ * for the image halved @shift times, which libjpeg does while it decodes
+ * (DCT scaling, up to 1/8) and other decoders after. */
 static void
 size_prepared_cb (GdkPixbufLoader *loader,
                   int              width,
@@ -284,21 +524,37 @@ size_prepared_cb (GdkPixbufLoader *loader,
       guard->refused = TRUE;
       gdk_pixbuf_loader_set_size (loader, 0, 0);
     }
+  else if (guard->shift > 0)
+    {
+      int f = 1 << guard->shift;
+
+      gdk_pixbuf_loader_set_size (loader, (width + f - 1) / f, (height + f - 1) / f);
+    }
 }
 
+/* Decodes @contents at 1 / 2^@shift of its size (sides rounded up, as the
+ * pyramid's); @width and @height get the full size the decoder read. */
+/* With @reducer, it is run beside the decode (see BandReducer), and is done
+ * when this returns. */
 static GdkPixbuf *
 decode (GBytes        *contents,
         const char    *format_name,
+        int            shift,
+        BandReducer   *reducer,
+        int           *width,
+        int           *height,
         GCancellable  *cancellable,
         GError       **error)
 {
+  GThread *reducer_thread = NULL;
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local_error = NULL;
-  SizeGuard guard = { 0, 0, FALSE };
+  SizeGuard guard = { 0, 0, shift, FALSE };
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (contents, &len);
   gboolean ok = TRUE;
   GdkPixbuf *pixbuf;
+  int f = 1 << shift;
 
   g_atomic_int_inc (&n_decodes);
 
@@ -311,6 +567,12 @@ decode (GBytes        *contents,
       return NULL;
     }
   g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &guard);
+  if (reducer != NULL)
+    {
+      g_signal_connect (loader, "area-prepared", G_CALLBACK (area_prepared_cb), reducer);
+      g_signal_connect (loader, "area-updated", G_CALLBACK (area_updated_cb), reducer);
+      reducer_thread = g_thread_new ("cs-image-reduce", band_reducer_thread, reducer);
+    }
 
   for (gsize done = 0; ok && done < len && !guard.refused; done += CHUNK_SIZE)
     {
@@ -324,6 +586,18 @@ decode (GBytes        *contents,
     ok = gdk_pixbuf_loader_close (loader, &local_error);
   else
     gdk_pixbuf_loader_close (loader, NULL);
+
+  /* The reducer reads the loader's pixels: it ends before they can go. */
+  if (reducer_thread != NULL)
+    {
+      g_mutex_lock (&reducer->mutex);
+      reducer->finished = TRUE;
+      if (!ok || g_cancellable_is_cancelled (cancellable))
+        reducer->in_order = FALSE;
+      g_cond_signal (&reducer->cond);
+      g_mutex_unlock (&reducer->mutex);
+      g_thread_join (reducer_thread);
+    }
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -347,12 +621,16 @@ decode (GBytes        *contents,
 
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (gdk_pixbuf_get_bits_per_sample (pixbuf) != 8 || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB ||
-      (gdk_pixbuf_get_n_channels (pixbuf) != 3 && gdk_pixbuf_get_n_channels (pixbuf) != 4))
+      (gdk_pixbuf_get_n_channels (pixbuf) != 3 && gdk_pixbuf_get_n_channels (pixbuf) != 4) ||
+      gdk_pixbuf_get_width (pixbuf) != (guard.width + f - 1) / f ||
+      gdk_pixbuf_get_height (pixbuf) != (guard.height + f - 1) / f)
     {
       g_set_error_literal (error, CS_ERROR, CS_ERROR_MALFORMED, _("The image is damaged and cannot be shown."));
       return NULL;
     }
 
+  *width = guard.width;
+  *height = guard.height;
   return g_object_ref (pixbuf);
 }
 
@@ -438,54 +716,77 @@ cut_tiles (CsImageLevel    *level,
       }
 }
 
+/* An empty pyramid for a @width × @height image: every level's size, no
+ * tiles yet. Halved with sides rounded up until the longer is at most
+ * CS_IMAGE_PYRAMID_MIN_SIDE. */
 static CsImagePyramid *
-build_pyramid (GdkPixbuf     *pixbuf,
-               GCancellable  *cancellable,
-               GError       **error)
+pyramid_new (int width,
+             int height)
 {
-  g_autoptr(CsImagePyramid) pyramid = g_atomic_rc_box_new0 (CsImagePyramid);
-  g_autoptr(GBytes) pixels = NULL;
+  CsImagePyramid *pyramid = g_atomic_rc_box_new0 (CsImagePyramid);
   g_autoptr(GArray) levels = g_array_new (FALSE, TRUE, sizeof (CsImageLevel));
-  int bpp = gdk_pixbuf_get_n_channels (pixbuf);
-  GdkMemoryFormat format = bpp == 4 ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8;
-  gsize stride = gdk_pixbuf_get_rowstride (pixbuf);
-  int width = gdk_pixbuf_get_width (pixbuf);
-  int height = gdk_pixbuf_get_height (pixbuf);
-  gboolean cancelled = FALSE;
 
-  /* Level 0 is the decoded pixbuf's own memory, kept alive by its tiles. */
-  pixels = g_bytes_new_with_free_func (gdk_pixbuf_get_pixels (pixbuf), gdk_pixbuf_get_byte_length (pixbuf),
-                                       g_object_unref, g_object_ref (pixbuf));
   pyramid->width = width;
   pyramid->height = height;
-
   for (;;)
     {
       CsImageLevel level = { width, height, 0, 0, NULL };
-      const guint8 *src;
-      guint8 *half;
-      gsize half_stride;
 
-      cut_tiles (&level, pixels, stride, format, bpp);
       g_array_append_val (levels, level);
-
       if (MAX (width, height) <= CS_IMAGE_PYRAMID_MIN_SIDE)
         break;
-      if ((cancelled = g_cancellable_set_error_if_cancelled (cancellable, error)))
-        break;
+      width = (width + 1) / 2;
+      height = (height + 1) / 2;
+    }
+  pyramid->n_levels = levels->len;
+  pyramid->levels = (CsImageLevel *) (void *) g_array_free (g_steal_pointer (&levels), FALSE);
+  return pyramid;
+}
 
-      src = g_bytes_get_data (pixels, NULL);
-      half = halve (src, width, height, stride, bpp, &width, &height, &half_stride);
+/* Level 0's pixels are the decoded pixbuf's own memory, kept alive by the
+ * tiles. */
+static GBytes *
+pixbuf_bytes (GdkPixbuf *pixbuf)
+{
+  return g_bytes_new_with_free_func (gdk_pixbuf_get_pixels (pixbuf), gdk_pixbuf_get_byte_length (pixbuf),
+                                     g_object_unref, g_object_ref (pixbuf));
+}
+
+/* Cuts @pixels, level @first's, into tiles, then halves them into @first + 1
+ * … @last and cuts each. */
+static gboolean
+build_levels (CsImagePyramid  *pyramid,
+              guint            first,
+              guint            last,
+              GBytes          *first_pixels,
+              gsize            stride,
+              int              bpp,
+              GCancellable    *cancellable,
+              GError         **error)
+{
+  g_autoptr(GBytes) pixels = g_bytes_ref (first_pixels);
+  GdkMemoryFormat format = bpp == 4 ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8;
+
+  for (guint l = first; l <= last; l++)
+    {
+      CsImageLevel *level = &pyramid->levels[l];
+      int width, height;
+      gsize half_stride;
+      guint8 *half;
+
+      cut_tiles (level, pixels, stride, format, bpp);
+      if (l == last)
+        break;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+
+      half = halve (g_bytes_get_data (pixels, NULL), level->width, level->height, stride, bpp,
+                    &width, &height, &half_stride);
       g_bytes_unref (pixels);
       pixels = g_bytes_new_take (half, (gsize) height * half_stride);
       stride = half_stride;
     }
-
-  pyramid->n_levels = levels->len;
-  pyramid->levels = (CsImageLevel *) (void *) g_array_free (g_steal_pointer (&levels), FALSE);
-  if (cancelled)
-    return NULL;
-  return g_steal_pointer (&pyramid);
+  return TRUE;
 }
 
 static gboolean
@@ -499,6 +800,120 @@ format_is_allowed (GdkPixbufFormat *format)
   return FALSE;
 }
 
+/* The level that fitting a @width × @height image into @fit_width ×
+ * @fit_height device pixels draws; 0 when there is no area to fit into. */
+static guint
+fit_level (CsImagePyramid *pyramid,
+           int             fit_width,
+           int             fit_height)
+{
+  if (fit_width <= 0 || fit_height <= 0)
+    return 0;
+  return cs_image_level_for_zoom (pyramid->n_levels, MIN ((double) fit_width / pyramid->width,
+                                                          (double) fit_height / pyramid->height));
+}
+
+/* The pyramid down from the level that fits (and what builds the finer ones
+ * later). A JPEG is decoded straight at that level's scale, which libjpeg
+ * does in half the time of the whole; other formats decode whole, and the
+ * level is averaged from level 0 in one pass, band by band as the rows come. */
+static CsImagePyramid *
+decode_pyramid (GBytes        *contents,
+                const char    *format_name,
+                int            header_width,
+                int            header_height,
+                int            fit_width,
+                int            fit_height,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_autoptr(CsImagePyramid) sized = pyramid_new (header_width, header_height);
+  g_autoptr(CsImagePyramid) pyramid = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GBytes) pixels = NULL;
+  guint fit = fit_level (sized, fit_width, fit_height);
+  int shift = 0, width = 0, height = 0, bpp;
+  gsize stride;
+  BandReducer reducer = { .shift = (int) fit, .in_order = TRUE };
+  g_autofree guint8 *reduced = NULL;
+  gboolean reducing = FALSE;
+
+  if (g_str_equal (format_name, "jpeg"))
+    shift = (int) MIN (fit, 3);
+  else
+    reducing = fit >= 2;
+
+  g_mutex_init (&reducer.mutex);
+  g_cond_init (&reducer.cond);
+  pixbuf = decode (contents, format_name, shift, reducing ? &reducer : NULL, &width, &height, cancellable, error);
+  g_mutex_clear (&reducer.mutex);
+  g_cond_clear (&reducer.cond);
+  reduced = g_steal_pointer (&reducer.dst);
+  if (pixbuf == NULL)
+    return NULL;
+
+  /* The decoder's size is the one to trust; the header's only chose the scale. */
+  pyramid = pyramid_new (width, height);
+  fit = MIN (fit, pyramid->n_levels - 1);
+  pyramid->contents = g_bytes_ref (contents);
+  pyramid->format_name = g_strdup (format_name);
+  bpp = gdk_pixbuf_get_n_channels (pixbuf);
+  stride = gdk_pixbuf_get_rowstride (pixbuf);
+  pixels = pixbuf_bytes (pixbuf);
+
+  if (shift > 0)
+    {
+      /* A JPEG at level @shift: levels 0 … @shift − 1 need the whole decode. */
+      if ((guint) shift >= pyramid->n_levels ||
+          pyramid->levels[shift].width != gdk_pixbuf_get_width (pixbuf) ||
+          pyramid->levels[shift].height != gdk_pixbuf_get_height (pixbuf))
+        {
+          g_set_error_literal (error, CS_ERROR, CS_ERROR_MALFORMED, _("The image is damaged and cannot be shown."));
+          return NULL;
+        }
+      if (!build_levels (pyramid, shift, pyramid->n_levels - 1, pixels, stride, bpp, cancellable, error))
+        return NULL;
+    }
+  else if (fit <= 1)
+    {
+      if (!build_levels (pyramid, 0, pyramid->n_levels - 1, pixels, stride, bpp, cancellable, error))
+        return NULL;
+    }
+  else
+    {
+      const CsImageLevel *level = &pyramid->levels[fit];
+      gsize coarse_stride = level_stride (level->width, bpp);
+      g_autoptr(GBytes) coarse = NULL;
+
+      /* Level 0 now, since it is decoded; 1 … @fit − 1 later. */
+      cut_tiles (&pyramid->levels[0], pixels, stride, bpp == 4 ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8, bpp);
+      if (reducer.in_order && reducer.dst_rows == level->height && reducer.shift == (int) fit &&
+          reducer.width == width && reducer.height == height && reducer.bpp == bpp)
+        coarse = g_bytes_new_take (g_steal_pointer (&reduced), (gsize) level->height * coarse_stride);
+      else
+        {
+          guint8 *data = g_malloc ((gsize) level->height * coarse_stride);
+
+          g_debug ("Reducing %d × %d after its decode: its rows did not come in order", width, height);
+          reduce_rows (g_bytes_get_data (pixels, NULL), width, height, stride, bpp, (int) fit,
+                       data, coarse_stride, 0, level->height);
+          coarse = g_bytes_new_take (data, (gsize) level->height * coarse_stride);
+        }
+      if (!build_levels (pyramid, fit, pyramid->n_levels - 1, coarse, coarse_stride, bpp, cancellable, error))
+        return NULL;
+      pyramid->pixels = g_steal_pointer (&pixels);
+      pyramid->stride = stride;
+      pyramid->bpp = bpp;
+    }
+
+  if (cs_image_pyramid_is_complete (pyramid))
+    {
+      g_clear_pointer (&pyramid->contents, g_bytes_unref);
+      g_clear_pointer (&pyramid->format_name, g_free);
+    }
+  return g_steal_pointer (&pyramid);
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -508,12 +923,14 @@ load_thread (GTask        *task,
   LoadData *data = task_data;
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GBytes) contents = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) hash_error = NULL;
+  g_autoptr(CsImagePyramid) pyramid = NULL;
   g_autofree char *format_name = NULL;
   GdkPixbufFormat *format;
-  CsImagePyramid *pyramid;
   GError *error = NULL;
+  HashJob job;
+  GThread *hasher;
   int width = 0, height = 0;
 
   mapped = g_mapped_file_new (data->path, FALSE, &local_error);
@@ -548,37 +965,36 @@ load_thread (GTask        *task,
     }
 
   contents = g_mapped_file_get_bytes (mapped);
-  if (!check_hash (contents, data->expected_sha256, cancellable, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  job = (HashJob) { contents, data->expected_sha256, cancellable };
+  hasher = g_thread_new ("cs-image-hash", hash_thread, &job);
 
   format_name = gdk_pixbuf_format_get_name (format);
   if (!is_complete (format_name, contents))
-    {
-      g_task_return_new_error (task, CS_ERROR, CS_ERROR_MALFORMED,
-                               _("The image is damaged: its file stops short, so part of it is missing."));
-      return;
-    }
+    g_set_error_literal (&error, CS_ERROR, CS_ERROR_MALFORMED,
+                         _("The image is damaged: its file stops short, so part of it is missing."));
+  else
+    pyramid = decode_pyramid (contents, format_name, width, height, data->fit_width, data->fit_height,
+                              cancellable, &error);
 
-  pixbuf = decode (contents, format_name, cancellable, &error);
-  if (pixbuf == NULL)
+  /* A file that is not the case's is reported as that, whatever else is
+   * wrong with it, and nothing decoded from it goes further. */
+  hash_error = g_thread_join (hasher);
+  if (hash_error != NULL)
     {
-      g_task_return_error (task, error);
-      return;
+      g_clear_error (&error);
+      g_task_return_error (task, g_steal_pointer (&hash_error));
     }
-
-  pyramid = build_pyramid (pixbuf, cancellable, &error);
-  if (pyramid == NULL)
+  else if (pyramid == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, pyramid, (GDestroyNotify) cs_image_pyramid_unref);
+    g_task_return_pointer (task, g_steal_pointer (&pyramid), (GDestroyNotify) cs_image_pyramid_unref);
 }
 
 void
 cs_image_load_async (const char          *path,
                      const char          *expected_sha256,
+                     int                  fit_width,
+                     int                  fit_height,
                      GCancellable        *cancellable,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
@@ -593,6 +1009,8 @@ cs_image_load_async (const char          *path,
   data = g_new0 (LoadData, 1);
   data->path = g_strdup (path);
   data->expected_sha256 = g_strdup (expected_sha256);
+  data->fit_width = fit_width;
+  data->fit_height = fit_height;
   g_task_set_source_tag (task, cs_image_load_async);
   g_task_set_name (task, "[countersign] image load");
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
@@ -605,6 +1023,140 @@ cs_image_load_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cs_image_load_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Refining */
+
+static void
+refine_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  CsImagePyramid *source = task_data;
+  g_autoptr(CsImagePyramid) pyramid = pyramid_new (source->width, source->height);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GBytes) pixels = NULL;
+  GError *error = NULL;
+  gsize stride = source->stride;
+  int bpp = source->bpp;
+  guint last = 0;
+
+  /* The built levels are shared; the missing ones run from 0 or 1 up to the
+   * level fitting drew. */
+  for (guint l = 0; l < source->n_levels; l++)
+    {
+      const CsImageLevel *from = &source->levels[l];
+      CsImageLevel *to = &pyramid->levels[l];
+
+      if (from->tiles == NULL)
+        {
+          last = l;
+          continue;
+        }
+      to->n_columns = from->n_columns;
+      to->n_rows = from->n_rows;
+      to->tiles = g_new (GdkTexture *, from->n_columns * from->n_rows);
+      for (guint i = 0; i < from->n_columns * from->n_rows; i++)
+        to->tiles[i] = g_object_ref (from->tiles[i]);
+    }
+
+  if (source->pixels != NULL)
+    pixels = g_bytes_ref (source->pixels);
+  else
+    {
+      int width = 0, height = 0;
+
+      pixbuf = decode (source->contents, source->format_name, 0, NULL, &width, &height, cancellable, &error);
+      if (pixbuf == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      /* The same bytes decoded twice must agree on what they are. */
+      if (width != source->width || height != source->height)
+        {
+          g_task_return_new_error (task, CS_ERROR, CS_ERROR_MALFORMED, "%s",
+                                   _("The image is damaged and cannot be shown."));
+          return;
+        }
+      pixels = pixbuf_bytes (pixbuf);
+      stride = gdk_pixbuf_get_rowstride (pixbuf);
+      bpp = gdk_pixbuf_get_n_channels (pixbuf);
+    }
+
+  if (pyramid->levels[0].tiles != NULL)
+    {
+      /* Level 0 is shared: halve its pixels into level 1 first. */
+      int width, height;
+      gsize half_stride;
+      guint8 *half = halve (g_bytes_get_data (pixels, NULL), pyramid->width, pyramid->height, stride, bpp,
+                            &width, &height, &half_stride);
+
+      g_bytes_unref (pixels);
+      pixels = g_bytes_new_take (half, (gsize) height * half_stride);
+      stride = half_stride;
+      if (!build_levels (pyramid, 1, last, pixels, stride, bpp, cancellable, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  else if (!build_levels (pyramid, 0, last, pixels, stride, bpp, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&pyramid), (GDestroyNotify) cs_image_pyramid_unref);
+}
+
+/* Refining is for later zooms: it runs in a thread of its own at a lower
+ * priority, so that it yields to drawing and to the next case's load (on
+ * Linux a thread's nice value is its own). */
+static gpointer
+refine_thread_main (gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+#ifdef __linux__
+  if (setpriority (PRIO_PROCESS, 0, 10) != 0)
+    g_debug ("Cannot lower the priority of the image refining: %s", g_strerror (errno));
+#endif
+  refine_thread (task, NULL, g_task_get_task_data (task), g_task_get_cancellable (task));
+  return NULL;
+}
+
+void
+cs_image_pyramid_refine_async (CsImagePyramid      *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cs_image_pyramid_refine_async);
+  g_task_set_name (task, "[countersign] image refine");
+  if (cs_image_pyramid_is_complete (self))
+    {
+      g_task_return_pointer (task, cs_image_pyramid_ref (self), (GDestroyNotify) cs_image_pyramid_unref);
+      return;
+    }
+  g_task_set_task_data (task, cs_image_pyramid_ref (self), (GDestroyNotify) cs_image_pyramid_unref);
+  g_thread_unref (g_thread_new ("cs-image-refine", refine_thread_main, g_steal_pointer (&task)));
+}
+
+CsImagePyramid *
+cs_image_pyramid_refine_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cs_image_pyramid_refine_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -2,10 +2,15 @@
  * pyramid of tiled textures.
  *
  * The worker refuses absurd sizes from the header, checks the file against its
- * SHA-256, decodes it (PNG, JPEG, TIFF), halves it on the CPU down to about a
- * screen, and cuts every level into tiles that share the level's pixels. The
- * main thread only ever appends ready textures: nothing is decoded, scaled or
- * copied while a frame is drawn.
+ * SHA-256 in a second thread while it decodes (PNG, JPEG, TIFF), halves it on
+ * the CPU down to about a screen, and cuts every level into tiles that share
+ * the level's pixels. The main thread only ever appends ready textures:
+ * nothing is decoded, scaled or copied while a frame is drawn.
+ *
+ * A first paint waits only for what fitting draws: the load returns once the
+ * level that fits the view and the coarser ones are built (a JPEG decoded
+ * straight at that scale), and cs_image_pyramid_refine_async() builds the
+ * finer ones afterwards. Nothing is returned before the hash agrees.
  *
  * Pixels are shown as stored: EXIF orientation is not applied, so regions and
  * heatmaps given in the stored image's pixels line up.
@@ -30,10 +35,11 @@ typedef struct
 {
   int          width;     /* in the level's own pixels */
   int          height;
-  guint        n_columns;
+  guint        n_columns; /* 0 while the level is not built */
   guint        n_rows;
   GdkTexture **tiles;     /* n_columns × n_rows, row-major; tile (c, r) starts at
-                           * c × CS_IMAGE_TILE_SIZE, r × CS_IMAGE_TILE_SIZE */
+                           * c × CS_IMAGE_TILE_SIZE, r × CS_IMAGE_TILE_SIZE;
+                           * NULL while the level is not built */
 } CsImageLevel;
 
 typedef struct _CsImagePyramid CsImagePyramid;
@@ -49,8 +55,24 @@ guint               cs_image_pyramid_get_n_levels (CsImagePyramid *self);
 /* Level @level is the image halved @level times (sides rounded up). */
 const CsImageLevel *cs_image_pyramid_get_level    (CsImagePyramid *self,
                                                    guint           level);
-/* Tiles over all levels. */
+/* Tiles over all levels built. */
 guint               cs_image_pyramid_get_n_tiles  (CsImagePyramid *self);
+/* Whether level @level has its tiles yet. The coarsest level always has. */
+gboolean            cs_image_pyramid_has_level    (CsImagePyramid *self,
+                                                   guint           level);
+/* Whether every level has its tiles. */
+gboolean            cs_image_pyramid_is_complete  (CsImagePyramid *self);
+
+/* Builds the levels @self lacks, from the same verified file, in a worker:
+ * the result is a new, complete pyramid sharing @self's tiles. A JPEG first
+ * shown from a scaled decode is decoded whole here, so errors are those of
+ * cs_image_load_async(). */
+void                cs_image_pyramid_refine_async  (CsImagePyramid      *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+CsImagePyramid     *cs_image_pyramid_refine_finish (GAsyncResult        *result,
+                                                    GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsImagePyramid, cs_image_pyramid_unref)
 
@@ -68,17 +90,26 @@ gboolean cs_image_check_size     (int      width,
 
 /* Errors are in CS_ERROR (CS_ERROR_NOT_FOUND, CS_ERROR_TOO_LARGE,
  * CS_ERROR_HASH_MISMATCH, CS_ERROR_MALFORMED) with a message for the reviewer,
- * or G_IO_ERROR_CANCELLED. @expected_sha256 is 64 hex digits. */
+ * or G_IO_ERROR_CANCELLED. @expected_sha256 is 64 hex digits; a file that does
+ * not match it is never returned, whatever its decode did.
+ *
+ * @fit_width × @fit_height is the area, in device pixels, the image will be
+ * fitted into: the pyramid returned has the level that fitting draws and the
+ * coarser ones; the finer ones may be missing (see
+ * cs_image_pyramid_refine_async()). 0 × 0 builds every level. */
 void            cs_image_load_async  (const char          *path,
                                       const char          *expected_sha256,
+                                      int                  fit_width,
+                                      int                  fit_height,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
 CsImagePyramid *cs_image_load_finish (GAsyncResult        *result,
                                       GError             **error);
 
-/* How many decodes have started in this process: tests use it to see that a
- * refused file was never decoded. */
+/* How many decodes have started in this process (a JPEG shown first from a
+ * scaled decode counts two): tests use it to see that a refused file was
+ * never decoded. */
 guint           cs_image_loader_get_n_decodes (void);
 
 G_END_DECLS

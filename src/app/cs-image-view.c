@@ -39,8 +39,9 @@ struct _CsImageView
   CsImageViewState  state;
   char             *error_message;
   char             *label;
-  GCancellable     *cancellable;
+  GCancellable     *cancellable;    /* of the load, then of its refining */
   CsImagePyramid   *pyramid;
+  gboolean          refining;       /* finer levels still being built */
 
   GtkAdjustment    *hadjustment;
   GtkAdjustment    *vadjustment;
@@ -93,6 +94,7 @@ enum {
   PROP_HEATMAP_THRESHOLD,
   PROP_SIDE_BY_SIDE,
   PROP_LABEL,
+  PROP_REFINING,
   N_PROPS,
 
   /* GtkScrollable's */
@@ -402,6 +404,16 @@ set_state (CsImageView      *self,
   update_actions (self);
 }
 
+static void
+set_refining (CsImageView *self,
+              gboolean     refining)
+{
+  if (self->refining == refining)
+    return;
+  self->refining = refining;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFINING]);
+}
+
 /* Cancels a load in flight and forgets the image. */
 static void
 reset (CsImageView *self)
@@ -409,11 +421,44 @@ reset (CsImageView *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pyramid, cs_image_pyramid_unref);
+  set_refining (self, FALSE);
   self->visible_tiles = 0;
   self->level = 0;
   set_fit_internal (self, TRUE);
   set_zoom_internal (self, 1.0);
   configure_adjustments (self, 0, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+image_refined_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CsImagePyramid) pyramid = NULL;
+  g_autoptr(GError) error = NULL;
+  CsImageView *self;
+
+  /* As for the load: only a cancelled refining may outlive the view. */
+  pyramid = cs_image_pyramid_refine_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = CS_IMAGE_VIEW (user_data);
+  g_clear_object (&self->cancellable);
+
+  if (pyramid == NULL)
+    {
+      /* The whole file proved damaged where its first decode did not: the
+       * part shown is not evidence either. */
+      reset (self);
+      set_state (self, CS_IMAGE_VIEW_STATE_ERROR, error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->pyramid, cs_image_pyramid_unref);
+  self->pyramid = g_steal_pointer (&pyramid);
+  set_refining (self, FALSE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -446,6 +491,16 @@ image_loaded_cb (GObject      *source,
   set_fit_internal (self, TRUE);
   apply_fit (self);
   gtk_widget_queue_allocate (GTK_WIDGET (self));
+
+  /* What fitting draws is there; zooming in draws the coarser levels until
+   * the finer ones arrive. Started first, so that whoever watches the state
+   * sees "refining" already. */
+  if (!cs_image_pyramid_is_complete (self->pyramid))
+    {
+      self->cancellable = g_cancellable_new ();
+      set_refining (self, TRUE);
+      cs_image_pyramid_refine_async (self->pyramid, self->cancellable, image_refined_cb, self);
+    }
   set_state (self, CS_IMAGE_VIEW_STATE_READY, NULL);
 }
 
@@ -584,8 +639,19 @@ snapshot_tiles (CsImageView *self,
                 int          height,
                 int          scale)
 {
-  guint l = cs_image_level_for_zoom (cs_image_pyramid_get_n_levels (self->pyramid), self->zoom * scale);
-  const CsImageLevel *level = cs_image_pyramid_get_level (self->pyramid, l);
+  guint n_levels = cs_image_pyramid_get_n_levels (self->pyramid);
+  guint want = cs_image_level_for_zoom (n_levels, self->zoom * scale);
+  guint l = want;
+  const CsImageLevel *level;
+
+  /* While finer levels are built, the nearest coarser one stands in (the
+   * coarsest is always there). */
+  while (!cs_image_pyramid_has_level (self->pyramid, l) && l + 1 < n_levels)
+    l++;
+  if (!cs_image_pyramid_has_level (self->pyramid, l))
+    for (l = want; l > 0 && !cs_image_pyramid_has_level (self->pyramid, l); l--)
+      ;
+  level = cs_image_pyramid_get_level (self->pyramid, l);
   /* View pixels per level pixel. */
   double fx = self->zoom * image_width (self) / level->width;
   double fy = self->zoom * image_height (self) / level->height;
@@ -1098,6 +1164,9 @@ cs_image_view_get_property (GObject    *object,
     case PROP_LABEL:
       g_value_set_string (value, self->label);
       break;
+    case PROP_REFINING:
+      g_value_set_boolean (value, self->refining);
+      break;
     case PROP_HADJUSTMENT:
       g_value_set_object (value, self->hadjustment);
       break;
@@ -1264,6 +1333,9 @@ cs_image_view_class_init (CsImageViewClass *klass)
   properties[PROP_LABEL] =
     g_param_spec_string ("label", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REFINING] =
+    g_param_spec_boolean ("refining", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
@@ -1342,6 +1414,8 @@ cs_image_view_load_file (CsImageView *self,
                          const char  *path,
                          const char  *expected_sha256)
 {
+  int scale;
+
   g_return_if_fail (CS_IS_IMAGE_VIEW (self));
   g_return_if_fail (path != NULL);
   g_return_if_fail (expected_sha256 != NULL);
@@ -1349,7 +1423,12 @@ cs_image_view_load_file (CsImageView *self,
   reset (self);
   self->cancellable = g_cancellable_new ();
   set_state (self, CS_IMAGE_VIEW_STATE_LOADING, NULL);
-  cs_image_load_async (path, expected_sha256, self->cancellable, image_loaded_cb, self);
+  /* The first paint waits only for the level that fits the pane as it is now
+   * (a view not yet shown gets every level at once). */
+  scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  cs_image_load_async (path, expected_sha256, pane_width (self) * scale,
+                       gtk_widget_get_height (GTK_WIDGET (self)) * scale,
+                       self->cancellable, image_loaded_cb, self);
 }
 
 void
@@ -1608,6 +1687,13 @@ cs_image_view_get_visible_tile_count (CsImageView *self)
 {
   g_return_val_if_fail (CS_IS_IMAGE_VIEW (self), 0);
   return self->visible_tiles;
+}
+
+gboolean
+cs_image_view_get_refining (CsImageView *self)
+{
+  g_return_val_if_fail (CS_IS_IMAGE_VIEW (self), FALSE);
+  return self->refining;
 }
 
 guint

@@ -42,7 +42,8 @@ G_DECLARE_FINAL_TYPE (CsImageView, cs_image_view, CS, IMAGE_VIEW, GtkWidget)
 GtkWidget        *cs_image_view_new               (void);
 
 /* Loading. The file must match @expected_sha256 (64 hex digits), or the view
- * ends in the error state without decoding it. A new load, clear() or
+ * ends in the error state without showing it (the check runs beside the
+ * decode; the view is ready only once both are done). A new load, clear() or
  * disposing the view cancels the one in flight; the old image is not shown
  * meanwhile. Heatmap and regions are kept: they are the caller's to change. */
 void              cs_image_view_load_file         (CsImageView *self,
@@ -135,8 +136,15 @@ const char       *cs_image_view_get_label         (CsImageView *self);
 void              cs_image_view_set_label         (CsImageView *self,
                                                    const char  *label);
 
+/* Ready shows the level that fits the view and the coarser ones; the finer
+ * ones are built after, and until they are there, zooming in draws the
+ * nearest coarser level ("refining", TRUE meanwhile). Should the whole image
+ * then prove damaged, the view ends in the error state and shows nothing. */
+gboolean          cs_image_view_get_refining      (CsImageView *self);
+
 /* For tests: the tiles appended by the last frame (both panes' side by side),
- * the pyramid level they came from, and the pyramid's size. */
+ * the pyramid level they came from, and the pyramid's size (the tiles of the
+ * levels built so far). */
 guint             cs_image_view_get_visible_tile_count (CsImageView *self);
 guint             cs_image_view_get_level              (CsImageView *self);
 guint             cs_image_view_get_n_levels           (CsImageView *self);
