@@ -250,12 +250,28 @@ WINDOW = [
 OVERRIDE_LABELS = [(BUTTON, label, True) for label in ("nevus", "keratosis", "other")]
 
 
+def app_alive(process):
+    """The application under test is still running; if it ended, say so at once."""
+    status = process.poll()
+    if status is not None:
+        raise Failure(f"the application ended at start (status {status}); its messages are above")
+    return True
+
+
 def bus_address_known():
-    """True once the launcher answers on the session bus with an address in our runtime directory."""
-    result = subprocess.run(["gdbus", "call", "--session", "--dest", "org.a11y.Bus", "--object-path",
-                             "/org/a11y/bus", "--method", "org.a11y.Bus.GetAddress"],
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
-    return result.returncode == 0 and os.environ["XDG_RUNTIME_DIR"] in result.stdout
+    """True once our launcher owns its name on the session bus and gives an
+    address in our runtime directory. Asking the name before it has an owner
+    would have the session bus start a launcher of its own, elsewhere."""
+    def call(*args):
+        return subprocess.run(["gdbus", "call", "--session", *args], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=10)
+
+    owned = call("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                 "--method", "org.freedesktop.DBus.NameHasOwner", "org.a11y.Bus")
+    if owned.returncode != 0 or "true" not in owned.stdout:
+        return False
+    address = call("--dest", "org.a11y.Bus", "--object-path", "/org/a11y/bus", "--method", "org.a11y.Bus.GetAddress")
+    return address.returncode == 0 and os.environ["XDG_RUNTIME_DIR"] in address.stdout
 
 
 def run(tmp):
@@ -308,7 +324,7 @@ def run(tmp):
         children.append(app_process)
 
         app = wait_until("the application on the accessibility bus",
-                         lambda: find_app(pyatspi, app_process.pid), 60)
+                         lambda: app_alive(app_process) and find_app(pyatspi, app_process.pid), 60)
 
         def list_items():
             return [node for role, _, node, _ in walk(app) if role == "list item"]

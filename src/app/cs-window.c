@@ -212,12 +212,12 @@ reload_cases (CsWindow          *self,
   const char *current = cs_case_view_get_case_id (self->case_view);
   g_autofree char *keep = g_strdup (current);
   guint old_position = gtk_single_selection_get_selected (self->selection);
-  g_autoptr(CsCaseList) cases = cs_case_list_new (cs_sync_get_store (self->sync));
+  g_autoptr(CsCaseList) cases = cs_case_list_new_for_query (cs_sync_get_store (self->sync),
+                                                           query != NULL ? query : cs_case_list_get_query (self->cases));
   GtkSingleSelection *selection;
   guint n;
   int position;
 
-  cs_case_list_set_query (cases, query != NULL ? query : cs_case_list_get_query (self->cases));
   n = g_list_model_get_n_items (G_LIST_MODEL (cases));
   position = keep ? cs_case_list_find (cases, keep) : -1;
   if (position < 0 && n > 0)

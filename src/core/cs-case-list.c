@@ -228,6 +228,28 @@ cs_case_list_new (CsStore *store)
   return self;
 }
 
+CsCaseList *
+cs_case_list_new_for_query (CsStore           *store,
+                            const CsCaseQuery *query)
+{
+  CsCaseList *self;
+
+  g_return_val_if_fail (CS_IS_STORE (store), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  self = g_object_new (CS_TYPE_CASE_LIST, NULL);
+  self->store = g_object_ref (store);
+  g_free (self->queue);
+  g_free (self->search);
+  self->query = *query;
+  self->queue = g_strdup (query->queue);
+  self->search = g_strdup (query->search);
+  self->query.queue = self->queue;
+  self->query.search = self->search;
+  self->n_items = cs_store_count_cases (store, &self->query);
+  return self;
+}
+
 void
 cs_case_list_refresh (CsCaseList *self)
 {

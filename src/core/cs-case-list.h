@@ -33,6 +33,9 @@ G_DECLARE_FINAL_TYPE (CsCaseList, cs_case_list, CS, CASE_LIST, GObject)
 
 CsCaseList  *cs_case_list_new        (CsStore           *store);
 /* Copies @query; the list reloads. */
+/* A list over @query's view from the start (counted once). */
+CsCaseList  *cs_case_list_new_for_query (CsStore        *store,
+                                         const CsCaseQuery *query);
 void         cs_case_list_set_query  (CsCaseList        *self,
                                       const CsCaseQuery *query);
 const CsCaseQuery *cs_case_list_get_query (CsCaseList   *self);

@@ -100,6 +100,9 @@ static const char *migrations[] = {
   "  (confidence, id, local_state, queue, trigger, priority, due_at, subject_kind, title);"
   "CREATE INDEX cases_by_due ON cases"
   "  (due_at = 0, due_at, id, local_state, queue, trigger, priority, confidence, subject_kind, title);",
+  /* 4: counting a view by state reads a narrow index rather than one of the
+   * wide ones above (a count of "to do" at 100,000 cases: 5 ms, not 30). */
+  "CREATE INDEX cases_by_state ON cases (local_state);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CS_STORE_SCHEMA_VERSION);
@@ -941,10 +944,15 @@ cs_store_get_local_state (CsStore      *self,
 }
 
 /* The queue view's SQL is built from fixed pieces only; the values are bound. */
+/* @by_state: the narrow index on local_state may serve the query (a plain
+ * count). Otherwise the "+" keeps SQLite off it, so that it walks the order's
+ * own index and stops after a page, instead of sorting every row in the
+ * states asked for. */
 static char *
 query_sql (const CsCaseQuery *query,
            const char        *select,
-           gboolean           ordered)
+           gboolean           ordered,
+           gboolean           by_state)
 {
   GString *sql = g_string_new (select);
 
@@ -953,7 +961,7 @@ query_sql (const CsCaseQuery *query,
     {
       gboolean first = TRUE;
 
-      g_string_append (sql, " AND local_state IN (");
+      g_string_append (sql, by_state ? " AND local_state IN (" : " AND +local_state IN (");
       for (guint s = 0; s <= CS_LOCAL_CLOSED; s++)
         if (query->states & (1u << s))
           {
@@ -1026,7 +1034,7 @@ cs_store_count_cases (CsStore           *self,
 
   g_return_val_if_fail (CS_IS_STORE (self), 0);
 
-  sql = query_sql (query, "SELECT count(*)", FALSE);
+  sql = query_sql (query, "SELECT count(*)", FALSE, TRUE);
   stmt = prepare (self, sql, NULL);
   if (stmt == NULL)
     return 0;
@@ -1078,7 +1086,7 @@ cs_store_case_position (CsStore           *self,
   g_return_val_if_fail (CS_IS_STORE (self), -1);
   g_return_val_if_fail (case_id != NULL, -1);
 
-  in_view = query_sql (query, "SELECT priority, confidence, due_at", FALSE);
+  in_view = query_sql (query, "SELECT priority, confidence, due_at", FALSE, FALSE);
   in_view = g_strconcat (g_steal_pointer (&in_view), " AND id = :id", NULL);
   if ((stmt = prepare (self, in_view, NULL)) == NULL)
     return -1;
@@ -1095,7 +1103,7 @@ cs_store_case_position (CsStore           *self,
   if (!found)
     return -1;
 
-  before = query_sql (query, "SELECT count(*)", FALSE);
+  before = query_sql (query, "SELECT count(*)", FALSE, FALSE);
   switch (query->sort)
     {
     case CS_SORT_CONFIDENCE:
@@ -1146,7 +1154,8 @@ cs_store_list_cases (CsStore           *self,
 
   g_return_val_if_fail (CS_IS_STORE (self), NULL);
 
-  sql = query_sql (query, "SELECT id, title, queue, trigger, confidence, priority, due_at, local_state, subject_kind", TRUE);
+  sql = query_sql (query, "SELECT id, title, queue, trigger, confidence, priority, due_at, local_state, subject_kind",
+                   TRUE, FALSE);
   stmt = prepare (self, sql, error);
   if (stmt == NULL)
     return NULL;
@@ -1224,7 +1233,7 @@ cs_store_list_wanted_assets (CsStore  *self,
   stmt = prepare (self,
                   "SELECT json_extract (body, '$.subject.asset.sha256'),"
                   "       json_extract (body, '$.explanation.heatmap.asset.sha256')"
-                  " FROM cases WHERE local_state IN (0, 3) ORDER BY priority DESC, id LIMIT ?1",
+                  " FROM cases WHERE +local_state IN (0, 3) ORDER BY priority DESC, id LIMIT ?1",
                   error);
   if (stmt == NULL)
     return NULL;
