@@ -163,6 +163,9 @@ main (int   argc,
   char *app_argv[] = { argv[0], NULL };
   int status;
 
+  /* As the application's main () does, for the window and the bare baseline alike. */
+  cs_application_choose_renderer ();
+
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

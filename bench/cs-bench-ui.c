@@ -846,7 +846,9 @@ cs_bench_ui (int runs)
 
   bench_launch (runs);
 
-  /* One application for the in-process figures, registered as the tests do. */
+  /* One application for the in-process figures, registered as the tests do,
+   * drawing with the renderer the application would choose. */
+  cs_application_choose_renderer ();
   app = cs_application_new ();
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
     g_error ("%s", error->message);

@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CsApplication, cs_application, CS, APPLICATION, AdwApplication)
 
 CsApplication *cs_application_new        (void);
+/* Before GTK starts: on a machine without a GPU render node, draw with
+ * GTK's cairo renderer rather than OpenGL through a software rasterizer
+ * (unless GSK_RENDERER says otherwise). */
+void           cs_application_choose_renderer (void);
 /* Signs in to @server_url with @token and opens (or creates) that server's
  * store under @data_dir (NULL for the default place). */
 gboolean       cs_application_connect    (CsApplication  *self,

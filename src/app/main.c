@@ -17,6 +17,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  cs_application_choose_renderer ();
   app = cs_application_new ();
   status = g_application_run (G_APPLICATION (app), argc, argv);
   return status != 0 ? status : cs_application_get_exit_status (app);
