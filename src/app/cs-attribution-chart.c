@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "cs-attribution-chart.h"
+#include "cs-drawing.h"
 
 /* Space around the text of a row, between the columns, and the bar's share of a row. */
 #define ROW_PADDING 10
@@ -229,16 +230,6 @@ row_height (CsAttributionChart *self)
   return height + ROW_PADDING;
 }
 
-static void
-lookup_color (GtkWidget  *widget,
-              const char *name,
-              const char *fallback,
-              GdkRGBA    *color)
-{
-  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), name, color))
-    gdk_rgba_parse (color, fallback);
-}
-
 /* Tabular figures, so that the values line up digit under digit. */
 static PangoLayout *
 create_value_layout (CsAttributionChart *self,
@@ -269,13 +260,7 @@ append_hatched (GtkSnapshot           *snapshot,
   cairo_paint (cr);
 
   gdk_cairo_set_source_rgba (cr, color);
-  cairo_set_line_width (cr, 1.5);
-  for (double sx = x - h; sx < x + w; sx += HATCH_STEP)
-    {
-      cairo_move_to (cr, sx, y + h);
-      cairo_line_to (cr, sx + h, y);
-    }
-  cairo_stroke (cr);
+  cs_drawing_stroke_hatch (cr, x, y, w, h, HATCH_STEP);
 
   cairo_set_line_width (cr, 1.0);
   cairo_rectangle (cr, x + 0.5, y + 0.5, MAX (w - 1, 0), MAX (h - 1, 0));
@@ -302,8 +287,8 @@ cs_attribution_chart_snapshot (GtkWidget   *widget,
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   /* Adwaita's accent and error colours are tuned for both light and dark. */
-  lookup_color (widget, "accent_color", "#1c71d8", &positive);
-  lookup_color (widget, "error_color", "#c01c28", &negative);
+  cs_drawing_lookup_color (widget, "accent_color", NULL, "#1c71d8", &positive);
+  cs_drawing_lookup_color (widget, "error_color", NULL, "#c01c28", &negative);
   dim = fg;
   dim.alpha *= 0.55f;
   axis_color = fg;

@@ -7,6 +7,7 @@
 
 #include "cs-colormap.h"
 #include "cs-colour-bar.h"
+#include "cs-drawing.h"
 
 #define BAR_HEIGHT 12
 #define CAPTION_GAP 2
@@ -113,16 +114,6 @@ update_accessible (CsColourBar *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), label);
 }
 
-static void
-lookup_color (GtkWidget  *widget,
-              const char *name,
-              const char *fallback,
-              GdkRGBA    *color)
-{
-  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), name, color))
-    gdk_rgba_parse (color, fallback);
-}
-
 /* Diagonal lines over @rect, in @color. */
 static void
 append_hatch (GtkSnapshot           *snapshot,
@@ -133,16 +124,8 @@ append_hatch (GtkSnapshot           *snapshot,
   double x0 = rect->origin.x, y0 = rect->origin.y;
   double w = rect->size.width, h = rect->size.height;
 
-  cairo_rectangle (cr, x0, y0, w, h);
-  cairo_clip (cr);
   gdk_cairo_set_source_rgba (cr, color);
-  cairo_set_line_width (cr, 1.5);
-  for (double x = x0 - h; x < x0 + w; x += HATCH_SPACING)
-    {
-      cairo_move_to (cr, x, y0 + h);
-      cairo_line_to (cr, x + h, y0);
-    }
-  cairo_stroke (cr);
+  cs_drawing_stroke_hatch (cr, x0, y0, w, h, HATCH_SPACING);
   cairo_destroy (cr);
 }
 
@@ -184,9 +167,9 @@ cs_colour_bar_snapshot (GtkWidget   *widget,
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   /* The ground the bar stands on: a popover's when it is in one. */
   if (gtk_widget_get_ancestor (widget, GTK_TYPE_POPOVER) != NULL)
-    lookup_color (widget, "popover_bg_color", "#ffffff", &ground);
+    cs_drawing_lookup_color (widget, "popover_bg_color", NULL, "#ffffff", &ground);
   else
-    lookup_color (widget, "window_bg_color", "#fafafa", &ground);
+    cs_drawing_lookup_color (widget, "window_bg_color", NULL, "#fafafa", &ground);
   dim = fg;
   dim.alpha *= 0.7f;
   greyed = ground;

@@ -9,6 +9,7 @@
 #include <poppler.h>
 
 #include "cs-document-view.h"
+#include "cs-drawing.h"
 
 /* poppler-glib 22.02 declares no autoptr cleanups of its own. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerDocument, g_object_unref)
@@ -26,7 +27,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerPage, g_object_unref)
 #define PREFETCH_MAX_PIXELS (16.0 * 1024 * 1024)
 /* Around the page, in logical pixels. */
 #define PAGE_MARGIN 12
-#define HASH_CHUNK (1024 * 1024)
 /* A page poppler cannot read is laid out as US Letter, so that the view
  * keeps its shape around the message. */
 #define FALLBACK_PAGE_WIDTH 612.0
@@ -199,24 +199,8 @@ check_hash (GBytes        *contents,
             GCancellable  *cancellable,
             GError       **error)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize len = 0;
-  const guint8 *data = g_bytes_get_data (contents, &len);
-
-  for (gsize done = 0; done < len; done += HASH_CHUNK)
-    {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      g_checksum_update (checksum, data + done, MIN (HASH_CHUNK, len - done));
-    }
-
-  if (g_ascii_strcasecmp (g_checksum_get_string (checksum), expected) != 0)
-    {
-      g_set_error_literal (error, CS_ERROR, CS_ERROR_HASH_MISMATCH,
-                           _("The evidence file is damaged: its contents do not match the case"));
-      return FALSE;
-    }
-  return TRUE;
+  return cs_check_sha256 (contents, expected, _("The evidence file is damaged: its contents do not match the case"),
+                          cancellable, error);
 }
 
 static gboolean
@@ -445,13 +429,6 @@ push_job (CsDocumentView      *self,
 }
 
 /* Geometry */
-
-static double
-snap (double v,
-      int    scale)
-{
-  return round (v * scale) / scale;
-}
 
 /* Within half a pixel the page fits: no scrollbar for a rounding error. */
 static gboolean
@@ -1097,132 +1074,6 @@ document_loaded_cb (GObject      *source,
 
 /* Drawing */
 
-static void
-append_ring (GtkSnapshot   *snapshot,
-             double         x,
-             double         y,
-             double         width,
-             double         height,
-             float          line,
-             const GdkRGBA *color)
-{
-  GskRoundedRect rect;
-  const float widths[4] = { line, line, line, line };
-  const GdkRGBA colors[4] = { *color, *color, *color, *color };
-
-  gsk_rounded_rect_init_from_rect (&rect, &GRAPHENE_RECT_INIT (x, y, width, height), 0);
-  gtk_snapshot_append_border (snapshot, &rect, widths, colors);
-}
-
-static char *
-region_text (const CsRegion *region)
-{
-  if (region->label != NULL && !isnan (region->score))
-    return g_strdup_printf ("%s %.2f", region->label, region->score);
-  if (region->label != NULL)
-    return g_strdup (region->label);
-  if (!isnan (region->score))
-    return g_strdup_printf ("%.2f", region->score);
-  return NULL;
-}
-
-static void
-lookup_color (GtkWidget  *widget,
-              const char *name,
-              const char *fallback_name,
-              const char *fallback,
-              GdkRGBA    *color)
-{
-  GtkStyleContext *context = gtk_widget_get_style_context (widget);
-
-  if (!gtk_style_context_lookup_color (context, name, color) &&
-      !gtk_style_context_lookup_color (context, fallback_name, color))
-    gdk_rgba_parse (color, fallback);
-}
-
-/* As the image view draws them: a translucent accent fill, an accent line
- * between two thin dark ones, and the label on an accent pill above the box
- * (inside it at the top of the view). */
-static void
-snapshot_regions (CsDocumentView *self,
-                  GtkSnapshot    *snapshot,
-                  double          ox,
-                  double          oy,
-                  int             width,
-                  int             height,
-                  int             scale)
-{
-  const GdkRGBA halo = { 0, 0, 0, 0.55f };
-  GdkRGBA accent, accent_fg, fill;
-
-  if (self->regions == NULL || self->regions->len == 0)
-    return;
-
-  lookup_color (GTK_WIDGET (self), "accent_bg_color", "theme_selected_bg_color", "#3584e4", &accent);
-  lookup_color (GTK_WIDGET (self), "accent_fg_color", "theme_selected_fg_color", "#ffffff", &accent_fg);
-  accent.alpha = accent_fg.alpha = 1.f;
-  fill = accent;
-  fill.alpha = 0.15f;
-
-  /* Every box first, then every label: no box is drawn over another's label. */
-  for (guint pass = 0; pass < 2; pass++)
-  for (guint i = 0; i < self->regions->len; i++)
-    {
-      const CsRegion *region = g_ptr_array_index (self->regions, i);
-      double x0 = snap (ox + region->x * self->zoom, scale);
-      double y0 = snap (oy + region->y * self->zoom, scale);
-      double x1 = snap (ox + (region->x + region->w) * self->zoom, scale);
-      double y1 = snap (oy + (region->y + region->h) * self->zoom, scale);
-      g_autofree char *text = NULL;
-      g_autoptr(PangoLayout) layout = NULL;
-      GskRoundedRect pill;
-      int text_width, text_height;
-      double pill_width, pill_height, px, py;
-
-      if (region->page != (gint64) self->page || !isfinite (x0 + y0 + x1 + y1) || x1 < x0 || y1 < y0)
-        continue;
-      /* Off screen, label included. */
-      if (x1 + 3 < 0 || y1 + 3 < 0 || x0 - 3 > width || y0 - 64 > height)
-        continue;
-
-      if (pass == 0)
-        {
-          self->drawn_regions++;
-          gtk_snapshot_append_color (snapshot, &fill, &GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0));
-          append_ring (snapshot, x0 - 3, y0 - 3, x1 - x0 + 6, y1 - y0 + 6, 1, &halo);
-          append_ring (snapshot, x0 - 2, y0 - 2, x1 - x0 + 4, y1 - y0 + 4, 2, &accent);
-          append_ring (snapshot, x0, y0, x1 - x0, y1 - y0, 1, &halo);
-          continue;
-        }
-
-      text = region_text (region);
-      if (text == NULL)
-        continue;
-
-      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-      pango_layout_get_pixel_size (layout, &text_width, &text_height);
-      pill_width = text_width + 12;
-      pill_height = text_height + 4;
-      px = x0 - 3;
-      py = y0 - 3 - pill_height;
-      if (py < 0)
-        py = y0;
-      if (px + pill_width > width)
-        px = width - pill_width;
-      px = MAX (px, 0);
-
-      gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (px, py, pill_width, pill_height), 4);
-      gtk_snapshot_push_rounded_clip (snapshot, &pill);
-      gtk_snapshot_append_color (snapshot, &accent, &pill.bounds);
-      gtk_snapshot_pop (snapshot);
-
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (px + 6, py + 2));
-      gtk_snapshot_append_layout (snapshot, layout, &accent_fg);
-      gtk_snapshot_restore (snapshot);
-    }
-}
-
 /* A frame only appends what is ready: the texture the worker made (or the
  * page at its previous zoom, stretched, until then), and a layout per visible
  * label. */
@@ -1249,10 +1100,10 @@ cs_document_view_snapshot (GtkWidget   *widget,
 
           get_origin (self, &ox, &oy);
           layout_page_size (self, self->page, &page_width, &page_height);
-          x0 = snap (ox, scale);
-          y0 = snap (oy, scale);
-          x1 = MAX (snap (ox + page_width * self->zoom, scale), x0 + 1.0 / scale);
-          y1 = MAX (snap (oy + page_height * self->zoom, scale), y0 + 1.0 / scale);
+          x0 = cs_drawing_snap (ox, scale);
+          y0 = cs_drawing_snap (oy, scale);
+          x1 = MAX (cs_drawing_snap (ox + page_width * self->zoom, scale), x0 + 1.0 / scale);
+          y1 = MAX (cs_drawing_snap (oy + page_height * self->zoom, scale), y0 + 1.0 / scale);
 
           gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0), 0);
           gtk_snapshot_append_outset_shadow (snapshot, &outline, &shadow, 0, 1, 1, 4);
@@ -1260,7 +1111,8 @@ cs_document_view_snapshot (GtkWidget   *widget,
             gtk_snapshot_append_texture (snapshot, image->texture, &outline.bounds);
           else
             gtk_snapshot_append_color (snapshot, &paper, &outline.bounds);
-          snapshot_regions (self, snapshot, ox, oy, width, height, scale);
+          self->drawn_regions = cs_drawing_append_regions (widget, snapshot, self->regions, (gint64) self->page,
+                                                           ox, oy, self->zoom, width, height, scale, TRUE);
         }
     }
 

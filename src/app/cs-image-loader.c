@@ -185,25 +185,10 @@ check_hash (GBytes        *contents,
             GCancellable  *cancellable,
             GError       **error)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize len = 0;
-  const guint8 *data = g_bytes_get_data (contents, &len);
-
-  for (gsize done = 0; done < len; done += CHUNK_SIZE)
-    {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      g_checksum_update (checksum, data + done, MIN (CHUNK_SIZE, len - done));
-    }
-
-  if (g_ascii_strcasecmp (g_checksum_get_string (checksum), expected) != 0)
-    {
-      g_set_error_literal (error, CS_ERROR, CS_ERROR_HASH_MISMATCH,
-                           _("The image does not match the case: its contents differ from what the model "
-                             "was shown, so it is not displayed."));
-      return FALSE;
-    }
-  return TRUE;
+  return cs_check_sha256 (contents, expected,
+                          _("The image does not match the case: its contents differ from what the model "
+                            "was shown, so it is not displayed."),
+                          cancellable, error);
 }
 
 /* The hash runs on the second core while the first decodes: it costs about

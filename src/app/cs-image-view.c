@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "cs-colormap.h"
+#include "cs-drawing.h"
 #include "cs-image-loader.h"
 #include "cs-image-view.h"
 
@@ -116,13 +117,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CsImageView, cs_image_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
 
 /* Geometry */
-
-static double
-snap (double v,
-      int    scale)
-{
-  return round (v * scale) / scale;
-}
 
 /* Within half a pixel the image fits: no scrollbar for a rounding error. */
 static gboolean
@@ -667,10 +661,10 @@ snapshot_tiles (CsImageView *self,
         GdkTexture *tile = level->tiles[r * level->n_columns + c];
         int lx = c * CS_IMAGE_TILE_SIZE, ly = r * CS_IMAGE_TILE_SIZE;
         /* Neighbours share their snapped edges: no seams, no overlaps. */
-        double x0 = snap (ox + lx * fx, scale);
-        double y0 = snap (oy + ly * fy, scale);
-        double x1 = snap (ox + (lx + gdk_texture_get_width (tile)) * fx, scale);
-        double y1 = snap (oy + (ly + gdk_texture_get_height (tile)) * fy, scale);
+        double x0 = cs_drawing_snap (ox + lx * fx, scale);
+        double y0 = cs_drawing_snap (oy + ly * fy, scale);
+        double x1 = cs_drawing_snap (ox + (lx + gdk_texture_get_width (tile)) * fx, scale);
+        double y1 = cs_drawing_snap (oy + (ly + gdk_texture_get_height (tile)) * fy, scale);
 
         if (x1 <= x0 || y1 <= y0)
           continue;
@@ -700,22 +694,22 @@ snapshot_grid (CsImageView *self,
 
   if ((gint64) (c1 - c0 + 1) * (r1 - r0 + 1) > MAX_GRID_RECTS)
     {
-      double x0 = snap (ox, scale), y0 = snap (oy, scale);
+      double x0 = cs_drawing_snap (ox, scale), y0 = cs_drawing_snap (oy, scale);
 
       gtk_snapshot_append_texture (snapshot, self->grid_texture,
-                                   &GRAPHENE_RECT_INIT (x0, y0, snap (ox + cw * self->grid_width, scale) - x0,
-                                                        snap (oy + ch * self->grid_height, scale) - y0));
+                                   &GRAPHENE_RECT_INIT (x0, y0, cs_drawing_snap (ox + cw * self->grid_width, scale) - x0,
+                                                        cs_drawing_snap (oy + ch * self->grid_height, scale) - y0));
       return;
     }
 
   for (int r = r0; r <= r1; r++)
     {
-      double y0 = snap (oy + r * ch, scale), y1 = snap (oy + (r + 1) * ch, scale);
+      double y0 = cs_drawing_snap (oy + r * ch, scale), y1 = cs_drawing_snap (oy + (r + 1) * ch, scale);
 
       for (int c = c0; c <= c1; c++)
         {
           const guint8 *rgba = self->grid_rgba + ((gsize) r * self->grid_width + c) * 4;
-          double x0 = snap (ox + c * cw, scale), x1 = snap (ox + (c + 1) * cw, scale);
+          double x0 = cs_drawing_snap (ox + c * cw, scale), x1 = cs_drawing_snap (ox + (c + 1) * cw, scale);
 
           if (rgba[3] == 0 || x1 <= x0 || y1 <= y0)
             continue;
@@ -744,133 +738,13 @@ snapshot_heatmap (CsImageView *self,
     snapshot_grid (self, snapshot, ox, oy, width, height, scale);
   else
     {
-      double x0 = snap (ox, scale), y0 = snap (oy, scale);
-      double x1 = snap (ox + image_width (self) * self->zoom, scale);
-      double y1 = snap (oy + image_height (self) * self->zoom, scale);
+      double x0 = cs_drawing_snap (ox, scale), y0 = cs_drawing_snap (oy, scale);
+      double x1 = cs_drawing_snap (ox + image_width (self) * self->zoom, scale);
+      double y1 = cs_drawing_snap (oy + image_height (self) * self->zoom, scale);
 
       gtk_snapshot_append_texture (snapshot, self->heat_texture, &GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0));
     }
   gtk_snapshot_pop (snapshot);
-}
-
-static void
-append_ring (GtkSnapshot   *snapshot,
-             double         x,
-             double         y,
-             double         width,
-             double         height,
-             float          line,
-             const GdkRGBA *color)
-{
-  GskRoundedRect rect;
-  const float widths[4] = { line, line, line, line };
-  const GdkRGBA colors[4] = { *color, *color, *color, *color };
-
-  gsk_rounded_rect_init_from_rect (&rect, &GRAPHENE_RECT_INIT (x, y, width, height), 0);
-  gtk_snapshot_append_border (snapshot, &rect, widths, colors);
-}
-
-static char *
-region_text (const CsRegion *region)
-{
-  if (region->label != NULL && !isnan (region->score))
-    return g_strdup_printf ("%s %.2f", region->label, region->score);
-  if (region->label != NULL)
-    return g_strdup (region->label);
-  if (!isnan (region->score))
-    return g_strdup_printf ("%.2f", region->score);
-  return NULL;
-}
-
-static void
-lookup_color (GtkWidget  *widget,
-              const char *name,
-              const char *fallback_name,
-              const char *fallback,
-              GdkRGBA    *color)
-{
-  GtkStyleContext *context = gtk_widget_get_style_context (widget);
-
-  if (!gtk_style_context_lookup_color (context, name, color) &&
-      !gtk_style_context_lookup_color (context, fallback_name, color))
-    gdk_rgba_parse (color, fallback);
-}
-
-/* Each box is an accent-coloured line between two thin dark ones, so it
- * stands out on light and dark images alike; its label sits above it (inside,
- * at the top of the view) on an accent pill, as Adwaita draws accent text. */
-static void
-snapshot_regions (CsImageView *self,
-                  GtkSnapshot *snapshot,
-                  double       ox,
-                  double       oy,
-                  int          width,
-                  int          height,
-                  int          scale)
-{
-  const GdkRGBA halo = { 0, 0, 0, 0.55f };
-  GdkRGBA accent, accent_fg;
-
-  if (self->regions == NULL || self->regions->len == 0)
-    return;
-
-  lookup_color (GTK_WIDGET (self), "accent_bg_color", "theme_selected_bg_color", "#3584e4", &accent);
-  lookup_color (GTK_WIDGET (self), "accent_fg_color", "theme_selected_fg_color", "#ffffff", &accent_fg);
-  accent.alpha = accent_fg.alpha = 1.f;
-
-  /* Every outline first, then every label: no box is drawn over another's label. */
-  for (guint pass = 0; pass < 2; pass++)
-  for (guint i = 0; i < self->regions->len; i++)
-    {
-      const CsRegion *region = g_ptr_array_index (self->regions, i);
-      double x0 = snap (ox + region->x * self->zoom, scale);
-      double y0 = snap (oy + region->y * self->zoom, scale);
-      double x1 = snap (ox + (region->x + region->w) * self->zoom, scale);
-      double y1 = snap (oy + (region->y + region->h) * self->zoom, scale);
-      g_autofree char *text = NULL;
-      g_autoptr(PangoLayout) layout = NULL;
-      GskRoundedRect pill;
-      int text_width, text_height;
-      double pill_width, pill_height, px, py;
-
-      /* Off screen, label included. */
-      if (x1 + 3 < 0 || y1 + 3 < 0 || x0 - 3 > width || y0 - 64 > height)
-        continue;
-
-      if (pass == 0)
-        {
-          append_ring (snapshot, x0 - 3, y0 - 3, x1 - x0 + 6, y1 - y0 + 6, 1, &halo);
-          append_ring (snapshot, x0 - 2, y0 - 2, x1 - x0 + 4, y1 - y0 + 4, 2, &accent);
-          append_ring (snapshot, x0, y0, x1 - x0, y1 - y0, 1, &halo);
-          continue;
-        }
-
-      text = region_text (region);
-      if (text == NULL)
-        continue;
-
-      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-      pango_layout_get_pixel_size (layout, &text_width, &text_height);
-      pill_width = text_width + 12;
-      pill_height = text_height + 4;
-      px = x0 - 3;
-      py = y0 - 3 - pill_height;
-      if (py < 0)
-        py = y0;
-      if (px + pill_width > width)
-        px = width - pill_width;
-      px = MAX (px, 0);
-
-      gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (px, py, pill_width, pill_height), 4);
-      gtk_snapshot_push_rounded_clip (snapshot, &pill);
-      gtk_snapshot_append_color (snapshot, &accent, &pill.bounds);
-      gtk_snapshot_pop (snapshot);
-
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (px + 6, py + 2));
-      gtk_snapshot_append_layout (snapshot, layout, &accent_fg);
-      gtk_snapshot_restore (snapshot);
-    }
 }
 
 /* A frame only appends what is ready: textures cut in the worker, colours
@@ -901,16 +775,16 @@ cs_image_view_snapshot (GtkWidget   *widget,
       snapshot_tiles (self, snapshot, ox, oy, width, height, scale);
       if (self->split && pane == 1)
         {
-          double x0 = snap (ox, scale), y0 = snap (oy, scale);
-          double x1 = snap (ox + image_width (self) * self->zoom, scale);
-          double y1 = snap (oy + image_height (self) * self->zoom, scale);
+          double x0 = cs_drawing_snap (ox, scale), y0 = cs_drawing_snap (oy, scale);
+          double x1 = cs_drawing_snap (ox + image_width (self) * self->zoom, scale);
+          double y1 = cs_drawing_snap (oy + image_height (self) * self->zoom, scale);
 
           gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.5f, 0.5f, 0.5f, HEAT_PANE_VEIL },
                                      &GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0));
         }
       if (pane == n_panes - 1)
         snapshot_heatmap (self, snapshot, ox, oy, width, height, scale);
-      snapshot_regions (self, snapshot, ox, oy, width, height, scale);
+      cs_drawing_append_regions (widget, snapshot, self->regions, -1, ox, oy, self->zoom, width, height, scale, FALSE);
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_restore (snapshot);
     }
@@ -919,7 +793,7 @@ cs_image_view_snapshot (GtkWidget   *widget,
     {
       GdkRGBA line;
 
-      lookup_color (widget, "borders", "unfocused_borders", "rgba(0,0,0,0.15)", &line);
+      cs_drawing_lookup_color (widget, "borders", "unfocused_borders", "rgba(0,0,0,0.15)", &line);
       gtk_snapshot_append_color (snapshot, &line,
                                  &GRAPHENE_RECT_INIT (width, 0, pane_x (self, 1) - width, height));
     }

@@ -72,6 +72,33 @@ cs_is_sha256 (const char *str)
   return TRUE;
 }
 
+gboolean
+cs_check_sha256 (GBytes        *contents,
+                 const char    *expected,
+                 const char    *mismatch_message,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  const gsize chunk = 1024 * 1024;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (contents, &len);
+
+  for (gsize done = 0; done < len; done += chunk)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      g_checksum_update (checksum, data + done, MIN (chunk, len - done));
+    }
+
+  if (expected == NULL || g_ascii_strcasecmp (g_checksum_get_string (checksum), expected) != 0)
+    {
+      g_set_error_literal (error, CS_ERROR, CS_ERROR_HASH_MISMATCH, mismatch_message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 cs_format_time (GDateTime *time)
 {

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -112,6 +112,14 @@ gboolean    cs_outbox_state_from_string (const char   *str,
 
 /* 64 lowercase hexadecimal digits: the name of an asset, and safe as a file name. */
 gboolean    cs_is_sha256               (const char    *str);
+/* Whether @contents hash to @expected (SHA-256, hex), checked a megabyte at a
+ * time so that @cancellable can stop it. A mismatch is CS_ERROR_HASH_MISMATCH
+ * with @mismatch_message, written for the reviewer. */
+gboolean    cs_check_sha256            (GBytes        *contents,
+                                        const char    *expected,
+                                        const char    *mismatch_message,
+                                        GCancellable  *cancellable,
+                                        GError       **error);
 
 /* RFC 3339 in UTC with whole seconds, "2026-11-24T09:30:00Z". */
 char       *cs_format_time             (GDateTime     *time);
