@@ -18,7 +18,7 @@
 
 G_BEGIN_DECLS
 
-#define CS_STORE_SCHEMA_VERSION 4
+#define CS_STORE_SCHEMA_VERSION 5
 
 /* A row of the queue list: what a list row shows, without parsing the case. */
 typedef struct
