@@ -218,6 +218,20 @@ cs_case_list_init (CsCaseList *self)
   self->query.states = CS_STATES_TODO;
 }
 
+/* The list keeps its own copy of the query's strings. */
+static void
+take_query (CsCaseList        *self,
+            const CsCaseQuery *query)
+{
+  g_free (self->queue);
+  g_free (self->search);
+  self->query = *query;
+  self->queue = g_strdup (query->queue);
+  self->search = g_strdup (query->search);
+  self->query.queue = self->queue;
+  self->query.search = self->search;
+}
+
 CsCaseList *
 cs_case_list_new (CsStore *store)
 {
@@ -239,13 +253,7 @@ cs_case_list_new_for_query (CsStore           *store,
 
   self = g_object_new (CS_TYPE_CASE_LIST, NULL);
   self->store = g_object_ref (store);
-  g_free (self->queue);
-  g_free (self->search);
-  self->query = *query;
-  self->queue = g_strdup (query->queue);
-  self->search = g_strdup (query->search);
-  self->query.queue = self->queue;
-  self->query.search = self->search;
+  take_query (self, query);
   self->n_items = cs_store_count_cases (store, &self->query);
   return self;
 }
@@ -269,13 +277,7 @@ cs_case_list_set_query (CsCaseList        *self,
 {
   g_return_if_fail (CS_IS_CASE_LIST (self));
 
-  g_free (self->queue);
-  g_free (self->search);
-  self->query = *query;
-  self->queue = g_strdup (query->queue);
-  self->search = g_strdup (query->search);
-  self->query.queue = self->queue;
-  self->query.search = self->search;
+  take_query (self, query);
   cs_case_list_refresh (self);
 }
 
