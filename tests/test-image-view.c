@@ -20,6 +20,7 @@
 #include "cs-heatmap-controls.h"
 #include "cs-image-loader.h"
 #include "cs-image-view.h"
+#include "cs-test-ui.h"
 
 #define BIG_SIDE 8000
 
@@ -240,18 +241,6 @@ write_interlaced_png (const char *name,
 
 /* The main loop */
 
-static void
-iterate_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 static gboolean
 wake_up (gpointer data)
 {
@@ -283,34 +272,6 @@ wait_for_refined (CsImageView *view)
   g_assert_false (cs_image_view_get_refining (view));
 }
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until a frame has been painted after now. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  gtk_widget_queue_draw (widget);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  while (!painted && g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  g_signal_handler_disconnect (clock, id);
-  g_assert_true (painted);
-}
-
 static CsImageView *
 new_view_window (int         width,
                  int         height,
@@ -340,7 +301,7 @@ new_view_window (int         width,
       g_usleep (1000);
     }
   g_assert_cmpint (gtk_widget_get_width (view), >, 0);
-  wait_for_frame (view);
+  g_assert_true (cs_test_wait_for_frame (view, 10));
 
   *window_out = GTK_WINDOW (window);
   return CS_IMAGE_VIEW (view);
@@ -352,28 +313,8 @@ render_widget (GtkWidget *widget,
                int       *width,
                int       *height)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderNode *node;
-  GskRenderer *renderer;
-  guint32 *pixels;
-
-  wait_for_frame (widget);
-  *width = gtk_widget_get_width (widget);
-  *height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, *width, *height));
-  gsk_render_node_unref (node);
-
-  pixels = g_new (guint32, (gsize) *width * *height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
-  return pixels;
+  g_assert_true (cs_test_wait_for_frame (widget, 10));
+  return cs_test_render_pixels (widget, width, height);
 }
 
 static guint32 *
@@ -873,7 +814,7 @@ test_small_images (void)
       g_assert_cmpuint (cs_image_view_get_n_levels (view), ==, 1);
       g_assert_cmpuint (cs_image_view_get_n_tiles (view), ==, 1);
 
-      wait_for_frame (GTK_WIDGET (view));
+      g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
       g_assert_true (cs_image_view_get_fit (view));
       /* Fitting scales a small image up to the view. */
       g_assert_cmpfloat_with_epsilon (cs_image_view_get_zoom (view),
@@ -886,7 +827,7 @@ test_small_images (void)
   gtk_test_accessible_assert_property (view, GTK_ACCESSIBLE_PROPERTY_LABEL, "Lesion photograph");
   cs_image_view_clear (view);
   g_assert_cmpint (cs_image_view_get_state (view), ==, CS_IMAGE_VIEW_STATE_EMPTY);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 0);
   gtk_window_destroy (window);
 }
@@ -963,8 +904,8 @@ test_large_image (void)
 
   /* … and while the first frames upload what they show. */
   tick = g_timeout_add (10, tick_cb, &after);
-  wait_for_frame (GTK_WIDGET (view));
-  iterate_for (300);
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
+  cs_test_iterate_for (300);
   g_source_remove (tick);
   g_test_message ("Loaded %d² in %.2f s; longest main-thread gap: %.1f ms while loading, %.1f ms over the first "
                   "frames", BIG_SIDE, (loaded - start) / 1e6, during.max_gap / 1e3, after.max_gap / 1e3);
@@ -991,8 +932,8 @@ test_large_image (void)
    * first frame uploads them. */
   tick = g_timeout_add (10, tick_cb, &actual);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "image.zoom-actual", NULL));
-  wait_for_frame (GTK_WIDGET (view));
-  iterate_for (100);
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
+  cs_test_iterate_for (100);
   g_source_remove (tick);
   g_printerr ("# main-thread gap, first frame at 1:1 (4 tiles of 1024² to upload): %.1f ms\n", actual.max_gap / 1e3);
   g_assert_false (cs_image_view_get_fit (view));
@@ -1013,11 +954,11 @@ test_large_image (void)
   g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (hadjustment), (BIG_SIDE - width) / 2.0, 1e-6);
   gtk_adjustment_set_value (hadjustment, 0);
   gtk_adjustment_set_value (vadjustment, 0);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 1);
   gtk_adjustment_set_value (hadjustment, BIG_SIDE);
   gtk_adjustment_set_value (vadjustment, BIG_SIDE);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpfloat (gtk_adjustment_get_value (hadjustment), ==, BIG_SIDE - width);
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, expected_tiles (view, BIG_SIDE, BIG_SIDE, 1.0));
 
@@ -1026,7 +967,7 @@ test_large_image (void)
   for (int i = 0; i < 8; i++)
     {
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "image.zoom-out", NULL));
-      wait_for_frame (GTK_WIDGET (view));
+      g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
       g_assert_cmpfloat (cs_image_view_get_zoom (view), <, zoom);
       g_assert_cmpfloat (cs_image_view_get_zoom (view), >=, fit - 1e-9);
       zoom = cs_image_view_get_zoom (view);
@@ -1042,21 +983,21 @@ test_large_image (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "image.zoom-in", NULL));
   g_assert_cmpfloat_with_epsilon (cs_image_view_get_zoom (view), fit * G_SQRT2, 1e-9);
   cs_image_view_set_zoom (view, 0.5);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_level (view), ==, 1);
   cs_image_view_set_zoom (view, 100);
   g_assert_cmpfloat (cs_image_view_get_zoom (view), ==, 16);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "image.zoom-fit", NULL));
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_true (cs_image_view_get_fit (view));
   g_assert_cmpfloat_with_epsilon (cs_image_view_get_zoom (view), fit, 1e-9);
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 1);
 
   /* Fitting follows the window. */
   gtk_window_set_default_size (window, 500, 400);
-  iterate_for (200);
-  wait_for_frame (GTK_WIDGET (view));
+  cs_test_iterate_for (200);
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   if (gtk_widget_get_width (GTK_WIDGET (view)) != width)
     g_assert_cmpfloat_with_epsilon (cs_image_view_get_zoom (view),
                                     MIN (gtk_widget_get_width (GTK_WIDGET (view)),
@@ -1086,7 +1027,7 @@ assert_load_fails (CsImageView *view,
   g_assert_cmpuint (cs_image_loader_get_n_decodes () - decodes_before, ==, decodes ? 1 : 0);
   gtk_test_accessible_assert_property (view, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                        cs_image_view_get_error_message (view));
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 0);
 }
 
@@ -1246,7 +1187,7 @@ test_coarse_then_fine (void)
   g_assert_cmpint (cs_image_view_get_state (view), ==, CS_IMAGE_VIEW_STATE_READY);
   g_assert_cmpuint (cs_image_view_get_n_tiles (view), ==, 4 * 3 + 2 * 2 + 1 + 1);
   g_assert_cmpfloat (cs_image_view_get_zoom (view), ==, 1.0);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_level (view), ==, 0);
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, expected_tiles (view, 4096, 3072, 1.0));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), >, 1);
@@ -1257,7 +1198,7 @@ test_coarse_then_fine (void)
   g_assert_true (cs_image_view_get_refining (view));
   cs_image_view_clear (view);
   g_assert_false (cs_image_view_get_refining (view));
-  iterate_for (500);
+  cs_test_iterate_for (500);
   g_assert_cmpint (cs_image_view_get_state (view), ==, CS_IMAGE_VIEW_STATE_EMPTY);
   g_assert_cmpuint (cs_image_view_get_n_tiles (view), ==, 0);
   gtk_window_destroy (window);
@@ -1280,7 +1221,7 @@ test_mismatch_after_decode (void)
   cs_image_view_load_file (view, path, sha);
   wait_for_load (view);
   g_assert_cmpuint (cs_image_loader_get_n_decodes () - decodes, ==, 1);
-  iterate_for (300);
+  cs_test_iterate_for (300);
   g_signal_handler_disconnect (view, handler);
 
   g_assert_cmpuint (arrival.n_ready, ==, 0);
@@ -1291,7 +1232,7 @@ test_mismatch_after_decode (void)
   g_assert_cmpuint (cs_image_view_get_n_tiles (view), ==, 0);
   /* No refining started either: still the one decode. */
   g_assert_cmpuint (cs_image_loader_get_n_decodes () - decodes, ==, 1);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 0);
   gtk_window_destroy (window);
 }
@@ -1313,7 +1254,7 @@ test_cancel (void)
   cs_image_view_load_file (view, small, small_sha);
   wait_for_load (view);
   g_assert_cmpint (cs_image_view_get_state (view), ==, CS_IMAGE_VIEW_STATE_READY);
-  iterate_for (1500);
+  cs_test_iterate_for (1500);
   cs_image_view_get_image_size (view, &width, &height);
   g_assert_cmpint (width, ==, 200);
   g_assert_cmpint (height, ==, 100);
@@ -1323,9 +1264,9 @@ test_cancel (void)
   cs_image_view_load_file (view, big_path, big_sha);
   g_object_add_weak_pointer (G_OBJECT (view), (gpointer *) &view);
   gtk_window_destroy (window);
-  iterate_for (50);
+  cs_test_iterate_for (50);
   g_assert_null (view);
-  iterate_for (1500);
+  cs_test_iterate_for (1500);
 }
 
 /* The legend of the overlay window. */
@@ -1557,13 +1498,13 @@ test_overlays (void)
   cs_image_view_load_file (CS_IMAGE_VIEW (view), path, sha);
   wait_for_load (CS_IMAGE_VIEW (view));
   g_assert_cmpint (cs_image_view_get_state (CS_IMAGE_VIEW (view)), ==, CS_IMAGE_VIEW_STATE_READY);
-  wait_for_frame (view);
+  g_assert_true (cs_test_wait_for_frame (view, 10));
   /* Fitted at about 0.7: level 0, both of its tiles. */
   g_assert_cmpuint (cs_image_view_get_level (CS_IMAGE_VIEW (view)), ==, 0);
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (CS_IMAGE_VIEW (view)), ==, 2);
 
   if (linger != NULL)
-    iterate_for (atoi (linger) * 1000);
+    cs_test_iterate_for (atoi (linger) * 1000);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -1682,7 +1623,7 @@ test_side_by_side (void)
   cs_image_view_load_file (view, path, sha);
   wait_for_load (view);
   g_assert_cmpint (cs_image_view_get_state (view), ==, CS_IMAGE_VIEW_STATE_READY);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_false (cs_image_view_get_side_by_side (view));
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 1);
   single_zoom = cs_image_view_get_zoom (view);
@@ -1692,7 +1633,7 @@ test_side_by_side (void)
   /* Without a heatmap, side by side changes nothing. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "image.side-by-side", NULL));
   g_assert_true (cs_image_view_get_side_by_side (view));
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 1);
   cs_image_view_get_pane_bounds (view, 0, &left);
   g_assert_true (graphene_rect_equal (&left, &GRAPHENE_RECT_INIT (0, 0, width, height)));
@@ -1709,7 +1650,7 @@ test_side_by_side (void)
   cs_image_view_set_regions (view, regions);
   cs_image_view_set_heatmap_grid (view, 2, 1, two);
   g_object_set (view, "heatmap-threshold", 0.5, "heatmap-opacity", 1.0, NULL);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 2);
   cs_image_view_get_pane_bounds (view, 0, &left);
   cs_image_view_get_pane_bounds (view, 1, &right);
@@ -1781,7 +1722,7 @@ test_side_by_side (void)
 
   /* 1:1: each pane appends only its own visible tiles, the same number. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "image.zoom-actual", NULL));
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpfloat (cs_image_view_get_zoom (view), ==, 1.0);
   g_assert_cmpuint (cs_image_view_get_level (view), ==, 0);
   per_pane = expected_pane_tiles (view, 0, iw, ih, 1.0);
@@ -1826,7 +1767,7 @@ test_side_by_side (void)
       g_assert_cmpfloat_with_epsilon (vx, px + (pane == 0 ? right.origin.x : -right.origin.x), 1e-6);
       g_assert_cmpfloat_with_epsilon (vy, py, 1e-6);
     }
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==,
                     expected_pane_tiles (view, 0, iw, ih, cs_image_view_get_zoom (view)) +
                     expected_pane_tiles (view, 1, iw, ih, cs_image_view_get_zoom (view)));
@@ -1835,12 +1776,12 @@ test_side_by_side (void)
    * to the whole view again; shown, two. */
   cs_image_view_set_fit (view, TRUE);
   cs_image_view_set_heatmap_visible (view, FALSE);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 1);
   g_assert_cmpfloat_with_epsilon (cs_image_view_get_zoom (view), single_zoom, 1e-9);
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 1);
   cs_image_view_set_heatmap_visible (view, TRUE);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 2);
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 2);
 
@@ -1853,7 +1794,7 @@ test_side_by_side (void)
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 2);
   cs_image_view_set_heatmap_grid (view, 0, 0, NULL);
   g_assert_cmpuint (cs_image_view_get_n_panes (view), ==, 1);
-  wait_for_frame (GTK_WIDGET (view));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (view), 10));
   g_assert_cmpuint (cs_image_view_get_visible_tile_count (view), ==, 1);
 
   gtk_window_destroy (window);
@@ -1874,7 +1815,7 @@ test_colour_bar (void)
   gtk_widget_set_valign (bar, GTK_ALIGN_START);
   gtk_window_set_child (GTK_WINDOW (window), bar);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frame (bar);
+  g_assert_true (cs_test_wait_for_frame (bar, 10));
 
   gtk_test_accessible_assert_role (bar, GTK_ACCESSIBLE_ROLE_IMG);
   g_assert_cmpstr (cs_colour_bar_get_caption (CS_COLOUR_BAR (bar)), ==, "Heatmap value");
@@ -2077,7 +2018,7 @@ test_heatmap_controls (void)
       g_usleep (1000);
     }
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
-  wait_for_frame (GTK_WIDGET (popover));
+  g_assert_true (cs_test_wait_for_frame (GTK_WIDGET (popover), 10));
 
   visible_switch = find_labelled (GTK_WIDGET (popover), GTK_TYPE_SWITCH, "Show heatmap");
   side_switch = find_labelled (GTK_WIDGET (popover), GTK_TYPE_SWITCH, "Side by side");
@@ -2138,12 +2079,12 @@ test_heatmap_controls (void)
   gtk_range_set_value (GTK_RANGE (opacity_scale), 0.6);
   if (g_getenv ("CS_IMAGE_VIEW_SIDE_BY_SIDE") != NULL)
     gtk_switch_set_active (GTK_SWITCH (side_switch), TRUE);
-  wait_for_frame (view);
+  g_assert_true (cs_test_wait_for_frame (view, 10));
   if (linger != NULL)
-    iterate_for (atoi (linger) * 1000);
+    cs_test_iterate_for (atoi (linger) * 1000);
   gtk_popover_popdown (popover);
   if (linger != NULL)
-    iterate_for (atoi (linger) * 1000);
+    cs_test_iterate_for (atoi (linger) * 1000);
 
   gtk_window_destroy (GTK_WINDOW (window));
   gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css));
