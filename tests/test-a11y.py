@@ -250,10 +250,37 @@ WINDOW = [
 OVERRIDE_LABELS = [(BUTTON, label, True) for label in ("nevus", "keratosis", "other")]
 
 
+def start_app(argv, env, tmp):
+    """Starts the application. Now and then, under Xvfb on this platform, a
+    client fails to open the display before it has even connected (the X
+    server records no connection from it): that start, and only that one, is
+    tried again, at most twice, and said so."""
+    for attempt in range(3):
+        log_path = os.path.join(tmp, f"app-{attempt}.log")
+        log = open(log_path, "w+")
+        process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stderr=log)
+        process.log = log
+        try:
+            status = process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            return process
+        log.seek(0)
+        messages = log.read()
+        sys.stderr.write(messages)
+        if status == 0 or "cannot open display" not in messages or attempt == 2:
+            return process
+        print(f"note: the application could not open the display (start {attempt + 1}); starting it again")
+    return process
+
+
 def app_alive(process):
     """The application under test is still running; if it ended, say so at once."""
     status = process.poll()
     if status is not None:
+        log = getattr(process, "log", None)
+        if log is not None:
+            log.seek(0)
+            sys.stderr.write(log.read())
         raise Failure(f"the application ended at start (status {status}); its messages are above")
     return True
 
@@ -319,8 +346,7 @@ def run(tmp):
         env.pop("NO_AT_BRIDGE", None)
         env.pop("GTK_A11Y", None)
         env["COUNTERSIGN_TOKEN"] = reviewer
-        app_process = subprocess.Popen([os.environ["CS_APP_BIN"], "--server", url, "--data-dir", app_dir],
-                                       env=env, stdin=subprocess.DEVNULL)
+        app_process = start_app([os.environ["CS_APP_BIN"], "--server", url, "--data-dir", app_dir], env, tmp)
         children.append(app_process)
 
         app = wait_until("the application on the accessibility bus",
